@@ -1,0 +1,1 @@
+"""The booking domain: pure Python, standard library only."""

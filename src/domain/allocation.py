@@ -1,0 +1,136 @@
+"""Allocation of units to resources by peak usage, with buffers; all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.errors import InvalidInput, SlotUnavailable
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """Units of a resource held over a buffered interval [start, end) by a holding reservation."""
+
+    resource_id: int
+    quantity: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Bookable:
+    """A resource as allocation sees it."""
+
+    id: int
+    capacity: int
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Units of a reservation placed on one resource."""
+
+    resource_id: int
+    quantity: int
+
+
+def buffered(start: datetime, end: datetime, before_minutes: int, after_minutes: int) -> tuple[datetime, datetime]:
+    """The interval a booking occupies: its time widened by the type's buffers."""
+    return start - timedelta(minutes=before_minutes), end + timedelta(minutes=after_minutes)
+
+
+def peak_usage(occupancies: Iterable[Occupancy], start: datetime, end: datetime) -> int:
+    """The most units held at any instant of [start, end)."""
+    events: list[tuple[datetime, int]] = []
+    for occ in occupancies:
+        if occ.start < end and start < occ.end:
+            events.append((max(occ.start, start), occ.quantity))
+            events.append((occ.end, -occ.quantity))
+    # At equal instants releases come first: [a, b) and [b, c) never overlap.
+    events.sort(key=lambda event: (event[0], event[1]))
+    usage = peak = 0
+    for _, delta in events:
+        usage += delta
+        peak = max(peak, usage)
+    return peak
+
+
+def free_capacity(resource: Bookable, occupancies: Iterable[Occupancy], start: datetime, end: datetime) -> int:
+    """Units of a resource still free over the whole of [start, end)."""
+    if not resource.is_active:
+        return 0
+    mine = (occ for occ in occupancies if occ.resource_id == resource.id)
+    return max(0, resource.capacity - peak_usage(mine, start, end))
+
+
+def allocate(
+    resources: Sequence[Bookable],
+    occupancies: Sequence[Occupancy],
+    start: datetime,
+    end: datetime,
+    quantity: int,
+    chosen: Sequence[int] | None = None,
+) -> list[Allocation]:
+    """Place `quantity` units over the buffered [start, end): on `chosen` resources, else best fit.
+
+    One chosen resource takes every unit; several chosen each take at least one; with none chosen the
+    fewest resources are used, preferring the tightest fit. SlotUnavailable when it cannot all fit.
+    """
+    if quantity < 1:
+        raise InvalidInput("quantity must be at least 1", "quantity")
+    free = {r.id: free_capacity(r, occupancies, start, end) for r in resources}
+    if chosen:
+        return _allocate_chosen(list(chosen), free, quantity)
+    return _best_fit(free, quantity)
+
+
+def _allocate_chosen(chosen: list[int], free: dict[int, int], quantity: int) -> list[Allocation]:
+    if len(set(chosen)) != len(chosen):
+        raise InvalidInput("a resource is listed twice", "resourceIds")
+    if quantity < len(chosen):
+        raise InvalidInput("each listed resource takes at least one unit", "quantity")
+    if any(free.get(rid, 0) < 1 for rid in chosen):
+        raise SlotUnavailable("a chosen resource has no free capacity for that time")
+    units = dict.fromkeys(chosen, 1)
+    remaining = quantity - len(chosen)
+    for rid in sorted(chosen, key=lambda r: (-free[r], r)):
+        take = min(remaining, free[rid] - 1)
+        units[rid] += take
+        remaining -= take
+    if remaining:
+        raise SlotUnavailable("the chosen resources do not have enough free capacity for that time")
+    return [Allocation(rid, units[rid]) for rid in chosen]
+
+
+def _best_fit(free: dict[int, int], quantity: int) -> list[Allocation]:
+    single = [rid for rid, units in free.items() if units >= quantity]
+    if single:
+        best = min(single, key=lambda rid: (free[rid], rid))
+        return [Allocation(best, quantity)]
+    result: list[Allocation] = []
+    remaining = quantity
+    candidates = sorted((rid for rid, units in free.items() if units > 0), key=lambda r: (-free[r], r))
+    while remaining and candidates:
+        fits = [rid for rid in candidates if free[rid] >= remaining]
+        rid = min(fits, key=lambda r: (free[r], r)) if fits else candidates[0]
+        candidates.remove(rid)
+        take = min(remaining, free[rid])
+        result.append(Allocation(rid, take))
+        remaining -= take
+    if remaining:
+        raise SlotUnavailable("not enough free capacity for that time")
+    return result
+
+
+def available_quantity(
+    resources: Sequence[Bookable],
+    occupancies: Sequence[Occupancy],
+    start: datetime,
+    end: datetime,
+    max_quantity: int | None = None,
+) -> int:
+    """The most one booking could get over [start, end): the sum of each resource's free capacity."""
+    total = sum(free_capacity(r, occupancies, start, end) for r in resources)
+    return min(total, max_quantity) if max_quantity is not None else total

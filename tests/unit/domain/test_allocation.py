@@ -1,0 +1,121 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.allocation import (
+    Bookable,
+    Occupancy,
+    allocate,
+    available_quantity,
+    buffered,
+    free_capacity,
+    peak_usage,
+)
+from domain.errors import InvalidInput, SlotUnavailable
+
+T0 = datetime(2026, 4, 1, 8, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_peak_usage_not_the_sum_of_overlaps() -> None:
+    # two back-to-back bookings of 1 unit each overlap a long window but never each other
+    occ = [Occupancy(1, 1, at(0), at(60)), Occupancy(1, 1, at(60), at(120))]
+    assert peak_usage(occ, at(0), at(120)) == 1
+    assert free_capacity(Bookable(1, 2), occ, at(0), at(120)) == 1
+
+
+def test_buffers_widen_the_occupied_interval() -> None:
+    start, end = buffered(at(60), at(120), before_minutes=15, after_minutes=10)
+    assert (start, end) == (at(45), at(130))
+    occ = [Occupancy(1, 1, start, end)]
+    assert free_capacity(Bookable(1, 1), occ, *buffered(at(0), at(50), 0, 0)) == 0
+    assert free_capacity(Bookable(1, 1), occ, *buffered(at(130), at(190), 0, 0)) == 1
+
+
+def test_explicit_resource_takes_every_unit() -> None:
+    resources = [Bookable(1, 3), Bookable(2, 3)]
+    assert [(a.resource_id, a.quantity) for a in allocate(resources, [], at(0), at(60), 3, [2])] == [(2, 3)]
+    with pytest.raises(SlotUnavailable):
+        allocate(resources, [Occupancy(2, 1, at(0), at(60))], at(0), at(60), 3, [2])
+
+
+def test_resource_list_gives_each_at_least_one() -> None:
+    resources = [Bookable(1, 1), Bookable(2, 5), Bookable(3, 2)]
+    result = allocate(resources, [], at(0), at(60), 5, [1, 2, 3])
+    assert {a.resource_id: a.quantity for a in result} == {1: 1, 2: 3, 3: 1}
+    with pytest.raises(InvalidInput):
+        allocate(resources, [], at(0), at(60), 2, [1, 2, 3])
+    with pytest.raises(SlotUnavailable):
+        allocate(resources, [Occupancy(1, 1, at(0), at(60))], at(0), at(60), 3, [1, 2])
+
+
+def test_best_fit_uses_the_fewest_and_tightest_resources() -> None:
+    resources = [Bookable(1, 4), Bookable(2, 2), Bookable(3, 3)]
+    assert [(a.resource_id, a.quantity) for a in allocate(resources, [], at(0), at(60), 2)] == [(2, 2)]
+    assert [(a.resource_id, a.quantity) for a in allocate(resources, [], at(0), at(60), 3)] == [(3, 3)]
+    spread = allocate(resources, [], at(0), at(60), 6)
+    assert len(spread) == 2 and sum(a.quantity for a in spread) == 6
+    with pytest.raises(SlotUnavailable):
+        allocate(resources, [], at(0), at(60), 10)
+
+
+def test_inactive_resources_offer_nothing() -> None:
+    resources = [Bookable(1, 5, is_active=False), Bookable(2, 1)]
+    assert available_quantity(resources, [], at(0), at(60)) == 1
+    assert available_quantity(resources, [], at(0), at(60), max_quantity=0) == 0
+
+
+@st.composite
+def scenario(draw: st.DrawFn) -> tuple[list[Bookable], list[tuple[int, int, int, list[int] | None]]]:
+    capacities = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    resources = [Bookable(i + 1, cap) for i, cap in enumerate(capacities)]
+    requests = []
+    for _ in range(draw(st.integers(1, 25))):
+        start = draw(st.integers(0, 20)) * 15
+        length = draw(st.integers(1, 8)) * 15
+        quantity = draw(st.integers(1, 6))
+        chosen = draw(
+            st.one_of(
+                st.none(),
+                st.lists(st.integers(1, len(resources)), min_size=1, max_size=len(resources), unique=True),
+            )
+        )
+        requests.append((start, length, quantity, chosen))
+    return resources, requests
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=scenario(), before=st.integers(0, 30), after=st.integers(0, 30))
+def test_allocation_never_exceeds_any_capacity(
+    data: tuple[list[Bookable], list[tuple[int, int, int, list[int] | None]]], before: int, after: int
+) -> None:
+    resources, requests = data
+    held: list[Occupancy] = []
+    for start, length, quantity, chosen in requests:
+        window = buffered(at(start), at(start + length), before, after)
+        offered = available_quantity(resources, held, *window)
+        try:
+            placed = allocate(resources, held, *window, quantity, chosen)
+        except SlotUnavailable:
+            if chosen is None:
+                assert quantity > offered  # best fit refuses only what does not fit
+            continue
+        except InvalidInput:
+            continue
+        assert sum(a.quantity for a in placed) == quantity
+        assert all(a.quantity >= 1 for a in placed)
+        if chosen:
+            assert sorted(a.resource_id for a in placed) == sorted(chosen)
+        held.extend(Occupancy(a.resource_id, a.quantity, *window) for a in placed)
+    # at every instant where usage can change, no resource holds more than its capacity
+    instants = {occ.start for occ in held}
+    for resource in resources:
+        mine = [o for o in held if o.resource_id == resource.id]
+        for instant in instants:
+            usage = sum(o.quantity for o in mine if o.start <= instant < o.end)
+            assert usage <= resource.capacity
