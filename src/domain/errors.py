@@ -77,3 +77,7 @@ class Conflict(DomainError):
 
 class PaymentProviderError(DomainError):
     """The payment provider failed; nothing was half-done."""
+
+
+class Unavailable(DomainError):
+    """A dependency (the database) is unavailable; try again shortly."""

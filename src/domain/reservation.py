@@ -68,6 +68,7 @@ class Reservation:
     notes: str | None = None
     source: str = "staff"
     requires_payment: bool = False
+    payment_required_snapshot: bool = False
     cancellation_policy_snapshot: tuple[PolicyTier, ...] = ()
     allocations: list[Allocation] = field(default_factory=list)
     allocation_mode: str = "best_fit"
@@ -80,6 +81,8 @@ class Reservation:
     confirmed_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    created_by_user_id: int | None = None
+    api_key_id: int | None = None
 
     @property
     def resource_ids(self) -> list[int]:

@@ -1,0 +1,60 @@
+"""Driver errors turned into domain errors, by SQLSTATE and constraint name."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound, SlotUnavailable, Unavailable
+
+# SQLSTATEs: unique_violation, exclusion_violation, foreign_key_violation, check_violation.
+UNIQUE, EXCLUSION, FOREIGN_KEY, CHECK = "23505", "23P01", "23503", "23514"
+# Connection failures, shutdown, too many connections, statement or lock timeouts: try again.
+RETRYABLE_PREFIXES = ("08", "57P", "53")
+TIMEOUTS = {"57014", "55P03"}
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    orig = error.orig
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code:
+            return str(code)
+    return None
+
+
+def _constraint(error: DBAPIError) -> str:
+    cause = getattr(error.orig, "__cause__", None)
+    return str(getattr(cause, "constraint_name", None) or "")
+
+
+def translate(error: DBAPIError) -> DomainError:
+    """The domain error a database failure means for the caller."""
+    state = _sqlstate(error)
+    constraint = _constraint(error)
+    if state == EXCLUSION or constraint == "reservation_allocations_capacity":
+        return SlotUnavailable("not enough free capacity for the requested time")
+    if state == UNIQUE:
+        return AlreadyExists(f"that already exists ({constraint or 'unique'})")
+    if state == FOREIGN_KEY:
+        return NotFound("a referenced record does not exist")
+    if state == CHECK:
+        return InvalidInput(f"a value is out of range ({constraint or 'check'})")
+    if isinstance(error, OperationalError | InterfaceError) or (
+        state is not None and (state.startswith(RETRYABLE_PREFIXES) or state in TIMEOUTS)
+    ):
+        return Unavailable("the database is unavailable or busy; try again")
+    raise error
+
+
+@asynccontextmanager
+async def translated() -> AsyncIterator[None]:
+    """Run database work, raising domain errors for what the caller can act on."""
+    try:
+        yield
+    except DBAPIError as error:
+        raise translate(error) from error
+    except (OSError, ConnectionError) as error:
+        raise Unavailable("the database is unreachable; try again") from error

@@ -1,0 +1,301 @@
+"""Reservations and their allocations on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    RowMapping,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from adapters.postgres.base import Repository
+from adapters.postgres.mappers import policy_from_json, policy_to_json
+from adapters.postgres.tables import reservation_allocations as alloc
+from adapters.postgres.tables import reservations as res
+from adapters.postgres.tables import resource_types
+from application.ports import Page, PageRequest, ReservationFilter
+from domain.allocation import Allocation, Occupancy
+from domain.money import Quote
+from domain.reservation import Customer, Reservation
+from domain.status import PaymentStatus, ReservationStatus
+
+_allocations = (
+    select(func.json_agg(aggregate_order_by(func.json_build_array(alloc.c.resource_id, alloc.c.quantity), alloc.c.resource_id)))
+    .where(alloc.c.reservation_id == res.c.id)
+    .scalar_subquery()
+    .label("allocations")
+)
+_live = res.c.deleted_at.is_(None)
+
+# Holding allocations of these resources overlapping the window: one scan of the GiST index.
+_OCCUPANCY = text(
+    """
+    SELECT resource_id, quantity, occupied_from, occupied_until
+      FROM reservation_allocations
+     WHERE holding
+       AND int8range(resource_id, resource_id, '[]') && int8range(:low, :high, '[]')
+       AND tstzrange(occupied_from, occupied_until) && tstzrange(:start, :end)
+       AND resource_id = ANY(:ids)
+       AND (hold_expires_at IS NULL OR hold_expires_at > :now)
+       AND reservation_id <> :exclude
+    """
+)
+
+
+def reservation_values(r: Reservation) -> dict[str, Any]:
+    return {
+        "organisation_id": r.organisation_id,
+        "resource_type_id": r.resource_type_id,
+        "reference": r.reference,
+        "start_time": r.start_time,
+        "end_time": r.end_time,
+        "quantity": r.quantity,
+        "status": r.status.value,
+        "payment_status": r.payment_status.value,
+        "requires_payment": r.requires_payment,
+        "customer_name": r.customer.name,
+        "customer_email": r.customer.email,
+        "customer_phone": r.customer.phone,
+        "notes": r.notes,
+        "source": r.source,
+        "quote_unit_amount": r.quote.unit_amount,
+        "quote_units": r.quote.units,
+        "quote_subtotal": r.quote.subtotal,
+        "quote_service_fee": r.quote.service_fee,
+        "quote_taxes": r.quote.taxes,
+        "quote_total": r.quote.total,
+        "quote_currency": r.quote.currency,
+        "payment_required_snapshot": r.payment_required_snapshot,
+        "cancellation_policy_snapshot": policy_to_json(r.cancellation_policy_snapshot),
+        "allocation_mode": r.allocation_mode,
+        "hold_expires_at": r.hold_expires_at,
+        "stripe_checkout_session_id": r.stripe_checkout_session_id,
+        "checkout_attempt": r.checkout_attempt,
+        "confirmed_at": r.confirmed_at,
+        "cancelled_at": r.cancelled_at,
+        "cancel_reason": r.cancel_reason,
+        "created_by_user_id": r.created_by_user_id,
+        "api_key_id": r.api_key_id,
+    }
+
+
+def reservation(row: RowMapping) -> Reservation:
+    return Reservation(
+        id=row["id"],
+        organisation_id=row["organisation_id"],
+        resource_type_id=row["resource_type_id"],
+        reference=row["reference"],
+        start_time=row["start_time"],
+        end_time=row["end_time"],
+        quantity=row["quantity"],
+        status=ReservationStatus(row["status"]),
+        payment_status=PaymentStatus(row["payment_status"]),
+        quote=Quote(
+            row["quote_unit_amount"],
+            row["quote_units"],
+            row["quote_subtotal"],
+            row["quote_service_fee"],
+            row["quote_taxes"],
+            row["quote_total"],
+            row["quote_currency"],
+        ),
+        customer=Customer(row["customer_name"], row["customer_email"], row["customer_phone"]),
+        notes=row["notes"],
+        source=row["source"],
+        requires_payment=row["requires_payment"],
+        payment_required_snapshot=row["payment_required_snapshot"],
+        cancellation_policy_snapshot=policy_from_json(row["cancellation_policy_snapshot"]),
+        allocations=[Allocation(rid, q) for rid, q in (row["allocations"] or [])],
+        allocation_mode=row["allocation_mode"],
+        hold_expires_at=row["hold_expires_at"],
+        stripe_checkout_session_id=row["stripe_checkout_session_id"],
+        checkout_attempt=row["checkout_attempt"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        confirmed_at=row["confirmed_at"],
+        cancelled_at=row["cancelled_at"],
+        cancel_reason=row["cancel_reason"],
+        created_by_user_id=row["created_by_user_id"],
+        api_key_id=row["api_key_id"],
+    )
+
+
+class SqlReservations(Repository):
+    async def add(self, reservation_: Reservation, manage_token_hash: str | None = None) -> Reservation:
+        values = reservation_values(reservation_) | {"manage_token_hash": manage_token_hash}
+        row = await self.row(insert(res).values(**values).returning(res.c.id))
+        assert row is not None
+        await self._allocate(reservation_.organisation_id, row["id"], reservation_.allocations)
+        saved = await self.get(reservation_.organisation_id, row["id"])
+        assert saved is not None
+        return saved
+
+    async def _allocate(self, organisation_id: int, reservation_id: int, allocations: list[Allocation]) -> None:
+        """Insert allocations occupying the reservation's time widened by its type's buffers."""
+        if not allocations:
+            return
+        buffered = (
+            select(
+                (res.c.start_time - func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_before_minutes)).label("f"),
+                (res.c.end_time + func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_after_minutes)).label("u"),
+            )
+            .join(resource_types, resource_types.c.id == res.c.resource_type_id)
+            .where(res.c.id == reservation_id)
+        )
+        window = await self.row(buffered)
+        assert window is not None
+        await self.execute(
+            insert(alloc),
+            [
+                {
+                    "organisation_id": organisation_id,
+                    "reservation_id": reservation_id,
+                    "resource_id": a.resource_id,
+                    "quantity": a.quantity,
+                    "occupied_from": window["f"],
+                    "occupied_until": window["u"],
+                }
+                for a in allocations
+            ],
+        )
+
+    def _select(self) -> Any:
+        return select(res, _allocations).where(_live)
+
+    async def get(self, organisation_id: int, reservation_id: int, lock: bool = False) -> Reservation | None:
+        query = self._select().where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
+        row = await self.row(query.with_for_update(of=res) if lock else query)
+        return reservation(row) if row else None
+
+    async def by_manage_token(self, token_hash: str, lock: bool = False) -> Reservation | None:
+        query = self._select().where(res.c.manage_token_hash == token_hash)
+        row = await self.row(query.with_for_update(of=res) if lock else query)
+        return reservation(row) if row else None
+
+    async def by_checkout_session(self, session_id: str, lock: bool = False) -> Reservation | None:
+        query = self._select().where(res.c.stripe_checkout_session_id == session_id)
+        row = await self.row(query.with_for_update(of=res) if lock else query)
+        return reservation(row) if row else None
+
+    async def list(self, organisation_id: int, query: ReservationFilter, page: PageRequest) -> Page[Reservation]:
+        conditions: list[Any] = [res.c.organisation_id == organisation_id, _live]
+        if query.resource_type_id is not None:
+            conditions.append(res.c.resource_type_id == query.resource_type_id)
+        if query.resource_id is not None:
+            conditions.append(
+                exists().where(alloc.c.reservation_id == res.c.id, alloc.c.resource_id == query.resource_id)
+            )
+        if query.statuses:
+            conditions.append(res.c.status.in_(query.statuses))
+        if query.start_from is not None:
+            conditions.append(res.c.end_time > query.start_from)
+        if query.end_to is not None:
+            conditions.append(res.c.start_time < query.end_to)
+        total = await self.scalar(select(func.count()).select_from(res).where(*conditions))
+        rows = await self.rows(
+            select(res, _allocations)
+            .where(*conditions)
+            .order_by(res.c.start_time, res.c.id)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        return Page([reservation(r) for r in rows], int(total or 0), page)
+
+    async def update(self, reservation_: Reservation, reallocate: bool = False) -> Reservation:
+        r = reservation_
+        if reallocate:  # old allocations go first so the status change never re-checks them
+            await self.execute(delete(alloc).where(alloc.c.reservation_id == r.id))
+        values = reservation_values(r)
+        await self.execute(
+            update(res)
+            .where(res.c.organisation_id == r.organisation_id, res.c.id == r.id)
+            .values(**values, version=res.c.version + 1, updated_at=func.now())
+        )
+        if reallocate:
+            await self._allocate(r.organisation_id, r.id, r.allocations)
+        saved = await self.get(r.organisation_id, r.id)
+        assert saved is not None
+        return saved
+
+    async def delete(self, organisation_id: int, reservation_id: int, now: datetime) -> None:
+        await self.execute(delete(alloc).where(alloc.c.reservation_id == reservation_id))
+        await self.execute(
+            update(res)
+            .where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
+            .values(deleted_at=now, updated_at=func.now(), version=res.c.version + 1)
+        )
+
+    async def occupancies(
+        self, resource_ids: list[int], start: datetime, end: datetime, now: datetime, exclude: int | None = None
+    ) -> list[Occupancy]:
+        if not resource_ids:
+            return []
+        params = {
+            "low": min(resource_ids), "high": max(resource_ids), "ids": resource_ids,
+            "start": start, "end": end, "now": now, "exclude": exclude or 0,
+        }
+        rows = await self.rows(_OCCUPANCY, params)
+        return [Occupancy(r["resource_id"], r["quantity"], r["occupied_from"], r["occupied_until"]) for r in rows]
+
+    async def expire_lapsed_holds(self, resource_ids: list[int], start: datetime, end: datetime, now: datetime) -> int:
+        lapsed = (
+            select(alloc.c.reservation_id)
+            .where(
+                alloc.c.holding,
+                alloc.c.resource_id.in_(resource_ids),
+                alloc.c.hold_expires_at <= now,
+                alloc.c.occupied_from < end,
+                alloc.c.occupied_until > start,
+            )
+            .scalar_subquery()
+        )
+        result = await self.execute(
+            update(res)
+            .where(res.c.id.in_(lapsed), res.c.status == "pending_payment", res.c.hold_expires_at <= now)
+            .values(
+                status="expired",
+                payment_status=literal_column(
+                    "CASE WHEN payment_status IN ('pending', 'failed') THEN 'expired' ELSE payment_status END"
+                ),
+                version=res.c.version + 1,
+                updated_at=func.now(),
+            )
+        )
+        return int(result.rowcount)
+
+    async def has_future_holding(
+        self, organisation_id: int, now: datetime, resource_type_id: int | None = None, resource_id: int | None = None
+    ) -> bool:
+        conditions: list[Any] = [
+            alloc.c.organisation_id == organisation_id,
+            alloc.c.holding,
+            alloc.c.occupied_until > now,
+            or_(alloc.c.hold_expires_at.is_(None), alloc.c.hold_expires_at > now),
+        ]
+        if resource_id is not None:
+            conditions.append(alloc.c.resource_id == resource_id)
+        if resource_type_id is not None:
+            conditions.append(
+                exists().where(and_(res.c.id == alloc.c.reservation_id, res.c.resource_type_id == resource_type_id))
+            )
+        return bool(await self.scalar(select(exists().where(*conditions))))
+
+    async def reference_taken(self, organisation_id: int, reference: str) -> bool:
+        return bool(
+            await self.scalar(
+                select(exists().where(res.c.organisation_id == organisation_id, res.c.reference == reference))
+            )
+        )

@@ -1,0 +1,353 @@
+"""The schema as SQLAlchemy Core tables; Alembic migrations create it, these only query it."""
+
+from __future__ import annotations
+
+from advanced_alchemy.base import convention
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+metadata = MetaData(naming_convention=convention)
+
+RESERVATION_STATUSES = (
+    "pending", "pending_payment", "confirmed", "waitlist", "cancelled", "expired", "completed", "no_show"
+)
+PAYMENT_STATUSES = (
+    "not_required", "pending", "processing", "succeeded", "failed", "expired", "refunded", "partially_refunded"
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _id() -> Column[int]:
+    return Column("id", BigInteger, Identity(always=False), primary_key=True)
+
+
+def _created() -> Column[object]:
+    return Column("created_at", DateTimeUTC(timezone=True), nullable=False, server_default=func.now())
+
+
+def _updated() -> Column[object]:
+    return Column("updated_at", DateTimeUTC(timezone=True), nullable=False, server_default=func.now())
+
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("email", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active_organisation_id", BigInteger, nullable=True),
+    _created(),
+    _updated(),
+    Index("uq_users_email_lower", text("lower(email)"), unique=True),
+    ForeignKeyConstraint(["active_organisation_id"], ["organisations.id"], ondelete="SET NULL"),
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    _id(),
+    Column("slug", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("timezone", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("service_fee_bps", Integer, nullable=False, server_default="0"),
+    Column("tax_bps", Integer, nullable=False, server_default="0"),
+    Column("commission_bps", Integer, nullable=True),
+    Column("cancellation_policy", JSONB, nullable=False),
+    Column("public_booking_enabled", Boolean, nullable=False, server_default="true"),
+    Column("stripe_account_id", Text, nullable=True, unique=True),
+    Column("charges_enabled", Boolean, nullable=False, server_default="false"),
+    Column("payouts_enabled", Boolean, nullable=False, server_default="false"),
+    Column("details_submitted", Boolean, nullable=False, server_default="false"),
+    _created(),
+    _updated(),
+    CheckConstraint("service_fee_bps BETWEEN 0 AND 10000", name="service_fee_bps"),
+    CheckConstraint("tax_bps BETWEEN 0 AND 10000", name="tax_bps"),
+    CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_bps"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("organisation_id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, primary_key=True),
+    Column("role", Text, nullable=False),
+    _created(),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+    CheckConstraint("role IN ('owner', 'admin', 'staff', 'viewer')", name="role"),
+    Index("ix_memberships_user_id", "user_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("created_by_user_id", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False),
+    Column("key_hash", Text, nullable=False),
+    Column("scopes", ARRAY(Text), nullable=False),
+    Column("expires_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("revoked_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("last_used_at", DateTimeUTC(timezone=True), nullable=True),
+    _created(),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["created_by_user_id"], ["users.id"], ondelete="CASCADE"),
+    UniqueConstraint("organisation_id", "prefix", name="uq_api_keys_organisation_id_prefix"),
+    # A hash of 256 random bits: unique across the platform by construction, the index serves lookup.
+    Index("uq_api_keys_key_hash", "key_hash", unique=True),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    _id(),
+    Column("user_id", BigInteger, nullable=False),
+    Column("family_id", Text, nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("expires_at", DateTimeUTC(timezone=True), nullable=False),
+    Column("used_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("revoked_at", DateTimeUTC(timezone=True), nullable=True),
+    _created(),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+    Index("ix_refresh_tokens_family_id", "family_id"),
+)
+
+resource_types = Table(
+    "resource_types",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("slot_minutes", Integer, nullable=False),
+    Column("slot_interval_minutes", Integer, nullable=True),
+    Column("max_slots_per_booking", Integer, nullable=False, server_default="1"),
+    Column("buffer_before_minutes", Integer, nullable=False, server_default="0"),
+    Column("buffer_after_minutes", Integer, nullable=False, server_default="0"),
+    Column("min_notice_minutes", Integer, nullable=False, server_default="0"),
+    Column("max_advance_days", Integer, nullable=False, server_default="365"),
+    Column("max_quantity", Integer, nullable=True),
+    Column("price_amount", BigInteger, nullable=False, server_default="0"),
+    Column("price_currency", Text, nullable=False),
+    Column("payment_required", Boolean, nullable=False, server_default="false"),
+    Column("requires_approval", Boolean, nullable=False, server_default="false"),
+    Column("publicly_bookable", Boolean, nullable=False, server_default="true"),
+    Column("weekly_hours", JSONB, nullable=False),
+    Column("date_overrides", JSONB, nullable=False),
+    _created(),
+    _updated(),
+    Column("deleted_at", DateTimeUTC(timezone=True), nullable=True),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+    UniqueConstraint("organisation_id", "id", name="uq_resource_types_organisation_id_id"),
+    CheckConstraint("slot_minutes > 0", name="slot_minutes"),
+    CheckConstraint("price_amount >= 0", name="price_amount"),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("resource_type_id", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default="true"),
+    Column("public_booking_token", Text, nullable=False),
+    _created(),
+    _updated(),
+    Column("deleted_at", DateTimeUTC(timezone=True), nullable=True),
+    ForeignKeyConstraint(
+        ["organisation_id", "resource_type_id"], ["resource_types.organisation_id", "resource_types.id"]
+    ),
+    UniqueConstraint("organisation_id", "id", name="uq_resources_organisation_id_id"),
+    # 128+ random bits: unique across the platform by construction, the index serves lookup.
+    Index("uq_resources_public_booking_token", "public_booking_token", unique=True),
+    Index("ix_resources_resource_type_id", "resource_type_id"),
+    CheckConstraint("capacity >= 1", name="capacity"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("resource_type_id", BigInteger, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("start_time", DateTimeUTC(timezone=True), nullable=False),
+    Column("end_time", DateTimeUTC(timezone=True), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("payment_status", Text, nullable=False),
+    Column("requires_payment", Boolean, nullable=False),
+    Column("customer_name", Text, nullable=True),
+    Column("customer_email", Text, nullable=True),
+    Column("customer_phone", Text, nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("quote_unit_amount", BigInteger, nullable=False),
+    Column("quote_units", Integer, nullable=False),
+    Column("quote_subtotal", BigInteger, nullable=False),
+    Column("quote_service_fee", BigInteger, nullable=False),
+    Column("quote_taxes", BigInteger, nullable=False),
+    Column("quote_total", BigInteger, nullable=False),
+    Column("quote_currency", Text, nullable=False),
+    Column("payment_required_snapshot", Boolean, nullable=False, server_default="false"),
+    Column("cancellation_policy_snapshot", JSONB, nullable=False),
+    Column("allocation_mode", Text, nullable=False),
+    Column("hold_expires_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("stripe_checkout_session_id", Text, nullable=True),
+    Column("checkout_attempt", Integer, nullable=False, server_default="0"),
+    Column("last_reconciled_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("manage_token_hash", Text, nullable=True),
+    Column("created_by_user_id", BigInteger, nullable=True),
+    Column("api_key_id", BigInteger, nullable=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    _created(),
+    _updated(),
+    Column("confirmed_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("cancelled_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("cancel_reason", Text, nullable=True),
+    Column("deleted_at", DateTimeUTC(timezone=True), nullable=True),
+    ForeignKeyConstraint(
+        ["organisation_id", "resource_type_id"], ["resource_types.organisation_id", "resource_types.id"]
+    ),
+    ForeignKeyConstraint(["created_by_user_id"], ["users.id"], ondelete="SET NULL"),
+    ForeignKeyConstraint(["api_key_id"], ["api_keys.id"], ondelete="SET NULL"),
+    UniqueConstraint("organisation_id", "id", name="uq_reservations_organisation_id_id"),
+    UniqueConstraint("organisation_id", "reference", name="uq_reservations_organisation_id_reference"),
+    Index("uq_reservations_manage_token_hash", "manage_token_hash", unique=True),
+    Index("ix_reservations_organisation_id_start_time", "organisation_id", "start_time"),
+    Index("ix_reservations_stripe_checkout_session_id", "stripe_checkout_session_id"),
+    Index(
+        "ix_reservations_pending_payment_hold",
+        "hold_expires_at",
+        postgresql_where=text("status = 'pending_payment'"),
+    ),
+    CheckConstraint("end_time > start_time", name="time_order"),
+    CheckConstraint("quantity >= 1", name="quantity"),
+    CheckConstraint(_in("status", RESERVATION_STATUSES), name="status"),
+    CheckConstraint(_in("payment_status", PAYMENT_STATUSES), name="payment_status"),
+    CheckConstraint(
+        "quote_total = quote_subtotal + quote_service_fee + quote_taxes", name="quote_total"
+    ),
+)
+
+reservation_allocations = Table(
+    "reservation_allocations",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=False),
+    Column("resource_id", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("occupied_from", DateTimeUTC(timezone=True), nullable=False),
+    Column("occupied_until", DateTimeUTC(timezone=True), nullable=False),
+    # Derived by triggers from the reservation and the resource; never trusted from the writer.
+    Column("holding", Boolean, nullable=False, server_default="false"),
+    Column("hold_expires_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("exclusive", Boolean, nullable=False, server_default="false"),
+    ForeignKeyConstraint(
+        ["organisation_id", "reservation_id"],
+        ["reservations.organisation_id", "reservations.id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(["organisation_id", "resource_id"], ["resources.organisation_id", "resources.id"]),
+    UniqueConstraint("organisation_id", "reservation_id", "resource_id", name="uq_reservation_allocations_resource"),
+    CheckConstraint("quantity >= 1", name="quantity"),
+    CheckConstraint("occupied_until > occupied_from", name="time_order"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("checkout_session_id", Text, nullable=True),
+    Column("payment_intent_id", Text, nullable=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    _created(),
+    _updated(),
+    ForeignKeyConstraint(
+        ["organisation_id", "reservation_id"], ["reservations.organisation_id", "reservations.id"]
+    ),
+    UniqueConstraint("organisation_id", "payment_intent_id", name="uq_payments_organisation_id_payment_intent_id"),
+    Index("ix_payments_reservation_id", "reservation_id"),
+    CheckConstraint("amount >= 0", name="amount"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=False),
+    Column("payment_id", BigInteger, nullable=False),
+    Column("stripe_refund_id", Text, nullable=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    _created(),
+    ForeignKeyConstraint(
+        ["organisation_id", "reservation_id"], ["reservations.organisation_id", "reservations.id"]
+    ),
+    ForeignKeyConstraint(["payment_id"], ["payments.id"]),
+    UniqueConstraint("organisation_id", "stripe_refund_id", name="uq_refunds_organisation_id_stripe_refund_id"),
+    Index("ix_refunds_reservation_id", "reservation_id"),
+    CheckConstraint("amount > 0", name="amount"),
+)
+
+processed_webhook_events = Table(
+    "processed_webhook_events",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("processed_at", DateTimeUTC(timezone=True), nullable=False, server_default=func.now()),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("request_hash", Text, nullable=False),
+    Column("response_status", SmallInteger, nullable=True),
+    Column("response_body", LargeBinary, nullable=True),
+    Column("response_headers", JSONB, nullable=True),
+    Column("locked_until", DateTimeUTC(timezone=True), nullable=True),
+    _created(),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+    UniqueConstraint("organisation_id", "scope", "key", name="uq_idempotency_keys_scope_key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
+)

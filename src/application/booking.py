@@ -1,0 +1,108 @@
+"""Placing a reservation on resources under row locks: the one path every booking takes."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.ports import UnitOfWork
+from domain.allocation import Allocation, Bookable, allocate, buffered
+from domain.catalog import Organisation, Resource, ResourceType
+from domain.errors import InvalidInput, NotFound
+from domain.money import Quote, quote_for
+from domain.reservation import REFERENCE_ALPHABET, make_reference, units_for
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a booking asks for: a type, and optionally the resources it must use."""
+
+    resource_type: ResourceType
+    resources: list[Resource]  # the candidates, every active resource of the type when none is chosen
+    mode: str  # "resource", "resources" or "best_fit"
+
+    @property
+    def chosen(self) -> list[int] | None:
+        return None if self.mode == "best_fit" else [r.id for r in self.resources]
+
+
+async def resolve_target(
+    uow: UnitOfWork,
+    organisation_id: int,
+    resource_type_id: int | None,
+    resource_id: int | None,
+    resource_ids: list[int] | None,
+) -> Target:
+    """The type and candidate resources named by a request; NotFound for anything not in the organisation."""
+    if resource_id is not None and resource_ids:
+        raise InvalidInput("name resourceId or resourceIds, not both", "resourceIds")
+    wanted = [resource_id] if resource_id is not None else list(resource_ids or [])
+    if len(set(wanted)) != len(wanted):
+        raise InvalidInput("a resource is listed twice", "resourceIds")
+    chosen = [await uow.resources.get(organisation_id, rid) for rid in wanted]
+    if any(r is None for r in chosen):
+        raise NotFound("no such resource")
+    resources = [r for r in chosen if r is not None]
+    type_ids = {r.resource_type_id for r in resources}
+    if resource_type_id is None:
+        if not resources:
+            raise InvalidInput("name a resourceTypeId or a resource", "resourceTypeId")
+        if len(type_ids) > 1:
+            raise InvalidInput("the resources must be of one type", "resourceIds")
+        resource_type_id = type_ids.pop()
+    elif type_ids - {resource_type_id}:
+        raise InvalidInput("the resources must be of that resource type", "resourceTypeId")
+    resource_type = await uow.resource_types.get(organisation_id, resource_type_id)
+    if resource_type is None:
+        raise NotFound("no such resource type")
+    if resources:
+        return Target(resource_type, resources, "resource" if resource_id is not None else "resources")
+    candidates = await uow.resources.of_types(organisation_id, [resource_type_id])
+    return Target(resource_type, [r for r in candidates if r.is_active], "best_fit")
+
+
+async def place(
+    uow: UnitOfWork,
+    target: Target,
+    start: datetime,
+    end: datetime,
+    quantity: int,
+    now: datetime,
+    exclude: int | None = None,
+) -> list[Allocation]:
+    """Allocate under row locks on the candidates; SlotUnavailable when it does not fit."""
+    organisation_id = target.resource_type.organisation_id
+    ids = sorted(r.id for r in target.resources)
+    locked = await uow.resources.lock(organisation_id, ids)
+    window = buffered(start, end, target.resource_type.buffer_before_minutes, target.resource_type.buffer_after_minutes)
+    await uow.reservations.expire_lapsed_holds(ids, *window, now)
+    occupancies = await uow.reservations.occupancies(ids, *window, now, exclude)
+    bookables = [Bookable(r.id, r.capacity, r.is_active) for r in locked]
+    return allocate(bookables, occupancies, *window, quantity, target.chosen)
+
+
+def unplaced(target: Target, quantity: int) -> list[Allocation]:
+    """Allocations of a reservation that holds nothing (a waitlist entry): where it would go."""
+    if target.mode == "best_fit" and target.resources:
+        return [Allocation(min(r.id for r in target.resources), quantity)]
+    chosen = [r.id for r in target.resources]
+    if not chosen:
+        raise NotFound("the resource type has no active resources")
+    units = [quantity // len(chosen) + (1 if i < quantity % len(chosen) else 0) for i in range(len(chosen))]
+    return [Allocation(rid, u) for rid, u in zip(chosen, units, strict=True) if u > 0]
+
+
+def price(org: Organisation, resource_type: ResourceType, start: datetime, end: datetime, quantity: int) -> Quote:
+    """The quote for a booking of the type at the organisation's current fee and tax rates."""
+    units = units_for(start, end, resource_type.slot_minutes, quantity)
+    currency = resource_type.price_currency or org.currency
+    return quote_for(resource_type.price_amount, units, currency, org.service_fee_bps, org.tax_bps)
+
+
+async def new_reference(uow: UnitOfWork, org: Organisation) -> str:
+    """A short reference, unique in the organisation."""
+    while True:
+        reference = make_reference(org.slug, [secrets.randbelow(len(REFERENCE_ALPHABET)) for _ in range(6)])
+        if not await uow.reservations.reference_taken(org.id, reference):
+            return reference

@@ -1,0 +1,159 @@
+"""Resource types and resources of the active organisation."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from application.access import authorize
+from application.context import Context
+from application.ports import Page, PageRequest, UnitOfWork
+from domain.access import Permission, Role
+from domain.catalog import Organisation, Resource, ResourceType
+from domain.errors import Conflict, NotFound
+from domain.hours import OpeningHours
+from domain.identity import Caller
+
+READ = Permission(Role.VIEWER, "catalog:read")
+WRITE = Permission(Role.ADMIN, "catalog:write")
+
+
+def new_public_token() -> str:
+    """A resource's public booking token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+async def _organisation(uow: UnitOfWork, organisation_id: int) -> Organisation:
+    org = await uow.organisations.by_id(organisation_id)
+    if org is None:
+        raise NotFound("no such organisation")
+    return org
+
+
+async def create_resource_type(ctx: Context, caller: Caller, draft: ResourceType) -> ResourceType:
+    organisation_id, _ = authorize(caller, WRITE)
+    async with ctx.uow() as uow:
+        org = await _organisation(uow, organisation_id)
+        created = await uow.resource_types.add(
+            replace(draft, organisation_id=organisation_id).validated(org.currency)
+        )
+        await uow.commit()
+    return created
+
+
+async def list_resource_types(ctx: Context, caller: Caller, page: PageRequest) -> Page[ResourceType]:
+    organisation_id, _ = authorize(caller, READ)
+    async with ctx.uow() as uow:
+        return await uow.resource_types.list(organisation_id, page)
+
+
+async def get_resource_type(ctx: Context, caller: Caller, type_id: int) -> ResourceType:
+    organisation_id, _ = authorize(caller, READ)
+    async with ctx.uow() as uow:
+        found = await uow.resource_types.get(organisation_id, type_id)
+    if found is None:
+        raise NotFound("no such resource type")
+    return found
+
+
+async def update_resource_type(ctx: Context, caller: Caller, type_id: int, changes: dict[str, Any]) -> ResourceType:
+    organisation_id, _ = authorize(caller, WRITE)
+    async with ctx.uow() as uow:
+        current = await uow.resource_types.get(organisation_id, type_id)
+        if current is None:
+            raise NotFound("no such resource type")
+        org = await _organisation(uow, organisation_id)
+        weekly, overrides = changes.pop("weekly", None), changes.pop("overrides", None)
+        if weekly is not None or overrides is not None:
+            changes["hours"] = OpeningHours(
+                current.hours.weekly if weekly is None else weekly,
+                current.hours.overrides if overrides is None else overrides,
+            )
+        updated = await uow.resource_types.update(replace(current, **changes).validated(org.currency))
+        await uow.commit()
+    return updated
+
+
+async def delete_resource_type(ctx: Context, caller: Caller, type_id: int) -> None:
+    """Delete a type and its resources; Conflict while future reservations hold any of it."""
+    organisation_id, _ = authorize(caller, WRITE)
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        if await uow.resource_types.get(organisation_id, type_id) is None:
+            raise NotFound("no such resource type")
+        if await uow.reservations.has_future_holding(organisation_id, now, resource_type_id=type_id):
+            raise Conflict("the type has future reservations; cancel or move them first")
+        await uow.resource_types.delete(organisation_id, type_id, now)
+        await uow.commit()
+
+
+async def create_resource(ctx: Context, caller: Caller, draft: Resource) -> Resource:
+    organisation_id, _ = authorize(caller, WRITE)
+    resource = replace(draft, organisation_id=organisation_id, public_booking_token=new_public_token()).validated()
+    async with ctx.uow() as uow:
+        if await uow.resource_types.get(organisation_id, resource.resource_type_id) is None:
+            raise NotFound("no such resource type")
+        created = await uow.resources.add(resource)
+        await uow.commit()
+    return created
+
+
+async def list_resources(
+    ctx: Context, caller: Caller, page: PageRequest, resource_type_id: int | None = None
+) -> Page[Resource]:
+    organisation_id, _ = authorize(caller, READ)
+    async with ctx.uow() as uow:
+        return await uow.resources.list(organisation_id, page, resource_type_id)
+
+
+async def get_resource(ctx: Context, caller: Caller, resource_id: int) -> Resource:
+    organisation_id, _ = authorize(caller, READ)
+    async with ctx.uow() as uow:
+        found = await uow.resources.get(organisation_id, resource_id)
+    if found is None:
+        raise NotFound("no such resource")
+    return found
+
+
+async def update_resource(ctx: Context, caller: Caller, resource_id: int, changes: dict[str, Any]) -> Resource:
+    """Rename, re-capacity, (de)activate or move to another type; capacity never drops below bookings."""
+    organisation_id, _ = authorize(caller, WRITE)
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        current = await uow.resources.get(organisation_id, resource_id)
+        if current is None:
+            raise NotFound("no such resource")
+        updated = replace(current, **changes).validated()
+        if updated.resource_type_id != current.resource_type_id:
+            if await uow.resource_types.get(organisation_id, updated.resource_type_id) is None:
+                raise NotFound("no such resource type")
+            if await uow.reservations.has_future_holding(organisation_id, now, resource_id=resource_id):
+                raise Conflict("the resource has future reservations of its current type")
+        saved = await uow.resources.update(updated)
+        await uow.commit()
+    return saved
+
+
+async def delete_resource(ctx: Context, caller: Caller, resource_id: int) -> None:
+    organisation_id, _ = authorize(caller, WRITE)
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        if await uow.resources.get(organisation_id, resource_id) is None:
+            raise NotFound("no such resource")
+        if await uow.reservations.has_future_holding(organisation_id, now, resource_id=resource_id):
+            raise Conflict("the resource has future reservations; cancel or move them first")
+        await uow.resources.delete(organisation_id, resource_id, now)
+        await uow.commit()
+
+
+async def regenerate_token(ctx: Context, caller: Caller, resource_id: int) -> Resource:
+    """A new public booking token; the old one stops working at once."""
+    organisation_id, _ = authorize(caller, WRITE)
+    async with ctx.uow() as uow:
+        current = await uow.resources.get(organisation_id, resource_id)
+        if current is None:
+            raise NotFound("no such resource")
+        saved = await uow.resources.update(replace(current, public_booking_token=new_public_token()))
+        await uow.commit()
+    return saved

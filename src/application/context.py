@@ -1,0 +1,27 @@
+"""What every use case is handed: the ports and the few settings that shape decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports import Clock, PasswordHasher, SecretHasher, TokenIssuer, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Operator settings the use cases decide with."""
+
+    refresh_ttl_seconds: int = 30 * 24 * 3600
+    platform_commission_bps: int = 1000
+    hold_minutes: int = 30
+    public_base_url: str = "http://localhost:8000"
+
+
+@dataclass(frozen=True)
+class Context:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    passwords: PasswordHasher
+    tokens: TokenIssuer
+    secret_hash: SecretHasher
+    policy: Policy = Policy()

@@ -1,0 +1,261 @@
+"""The ports: what the use cases need from the outside world, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from domain.access import Role
+from domain.allocation import Occupancy
+from domain.catalog import Organisation, Resource, ResourceType, StripeAccount
+from domain.identity import ApiKey, RefreshToken, User
+from domain.reservation import Reservation
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int = 1
+    limit: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    request: PageRequest
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    organisation_id: int
+    slug: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class MemberView:
+    user_id: int
+    email: str
+    name: str
+    role: Role
+    joined_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReservationFilter:
+    resource_id: int | None = None
+    resource_type_id: int | None = None
+    statuses: tuple[str, ...] = ()
+    start_from: datetime | None = None
+    end_to: datetime | None = None
+
+
+@dataclass
+class LedgerEntry:
+    kind: str  # "payment" or "refund"
+    id: int
+    amount: int
+    currency: str
+    status: str
+    created_at: datetime
+    stripe_id: str | None = None
+    payment_id: int | None = None
+
+
+@dataclass
+class Ledger:
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def paid(self) -> int:
+        return sum(e.amount for e in self.entries if e.kind == "payment" and e.status == "succeeded")
+
+    @property
+    def refunded(self) -> int:
+        return sum(e.amount for e in self.entries if e.kind == "refund" and e.status != "failed")
+
+    @property
+    def refundable(self) -> int:
+        return self.paid - self.refunded
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class TokenIssuer(Protocol):
+    def issue(self, user_id: int, now: datetime) -> tuple[str, int]:
+        """An access token and its lifetime in seconds."""
+        ...
+
+    def subject(self, token: str, now: datetime) -> int:
+        """The user id of a valid token; Unauthorized otherwise."""
+        ...
+
+
+class SecretHasher(Protocol):
+    """One-way hash for high-entropy secrets (API keys, refresh and manage tokens)."""
+
+    def __call__(self, secret: str) -> str: ...
+
+
+class Users(Protocol):
+    async def add(self, email: str, name: str, password_hash: str) -> User: ...
+    async def by_email(self, email: str) -> User | None: ...
+    async def by_id(self, user_id: int) -> User | None: ...
+    async def set_active_organisation(self, user_id: int, organisation_id: int | None) -> None: ...
+
+
+class Memberships(Protocol):
+    async def of_user(self, user_id: int) -> list[MembershipView]: ...
+    async def role(self, organisation_id: int, user_id: int) -> Role | None: ...
+    async def members(self, organisation_id: int, page: PageRequest) -> Page[MemberView]: ...
+    async def member(self, organisation_id: int, user_id: int) -> MemberView | None: ...
+    async def add(self, organisation_id: int, user_id: int, role: Role) -> None: ...
+    async def set_role(self, organisation_id: int, user_id: int, role: Role) -> None: ...
+    async def remove(self, organisation_id: int, user_id: int) -> None: ...
+    async def owner_count(self, organisation_id: int) -> int: ...
+
+
+class ApiKeys(Protocol):
+    async def add(
+        self,
+        organisation_id: int,
+        created_by: int,
+        name: str,
+        prefix: str,
+        key_hash: str,
+        scopes: tuple[str, ...],
+        expires_at: datetime | None,
+    ) -> ApiKey: ...
+    async def by_hash(self, key_hash: str) -> ApiKey | None: ...
+    async def list(self, organisation_id: int, page: PageRequest) -> Page[ApiKey]: ...
+    async def revoke(self, organisation_id: int, key_id: int, now: datetime) -> bool: ...
+    async def touch(self, key_id: int, now: datetime) -> None: ...
+
+
+class RefreshTokens(Protocol):
+    async def add(self, user_id: int, family_id: str, token_hash: str, expires_at: datetime) -> None: ...
+    async def by_hash(self, token_hash: str) -> RefreshToken | None: ...
+    async def spend(self, token_id: int, now: datetime) -> bool:
+        """Mark unused token used; False when it had been used already (a reuse)."""
+        ...
+
+    async def revoke_family(self, family_id: str, now: datetime) -> None: ...
+
+
+class Organisations(Protocol):
+    async def add(self, organisation: Organisation) -> Organisation: ...
+    async def by_id(self, organisation_id: int) -> Organisation | None: ...
+    async def by_slug(self, slug: str) -> Organisation | None: ...
+    async def by_stripe_account(self, account_id: str) -> Organisation | None: ...
+    async def of_user(self, user_id: int, page: PageRequest) -> Page[Organisation]: ...
+    async def update(self, organisation: Organisation) -> Organisation: ...
+    async def set_stripe(self, organisation_id: int, account: StripeAccount) -> None: ...
+    async def set_commission(self, slug: str, bps: int | None) -> bool: ...
+
+
+class ResourceTypes(Protocol):
+    async def add(self, resource_type: ResourceType) -> ResourceType: ...
+    async def get(self, organisation_id: int, type_id: int) -> ResourceType | None: ...
+    async def list(self, organisation_id: int, page: PageRequest) -> Page[ResourceType]: ...
+    async def all(self, organisation_id: int) -> list[ResourceType]: ...
+    async def update(self, resource_type: ResourceType) -> ResourceType: ...
+    async def delete(self, organisation_id: int, type_id: int, now: datetime) -> None: ...
+
+
+class Resources(Protocol):
+    async def add(self, resource: Resource) -> Resource: ...
+    async def get(self, organisation_id: int, resource_id: int) -> Resource | None: ...
+    async def list(
+        self, organisation_id: int, page: PageRequest, resource_type_id: int | None = None
+    ) -> Page[Resource]: ...
+    async def of_types(self, organisation_id: int, type_ids: list[int]) -> list[Resource]: ...
+    async def by_token(self, token: str) -> Resource | None: ...
+    async def lock(self, organisation_id: int, resource_ids: list[int]) -> list[Resource]:
+        """Row-lock the resources in id order for the rest of the transaction."""
+        ...
+
+    async def update(self, resource: Resource) -> Resource: ...
+    async def delete(self, organisation_id: int, resource_id: int, now: datetime) -> None: ...
+
+
+class Reservations(Protocol):
+    async def add(self, reservation: Reservation, manage_token_hash: str | None = None) -> Reservation: ...
+    async def get(self, organisation_id: int, reservation_id: int, lock: bool = False) -> Reservation | None: ...
+    async def by_manage_token(self, token_hash: str, lock: bool = False) -> Reservation | None: ...
+    async def by_checkout_session(self, session_id: str, lock: bool = False) -> Reservation | None: ...
+    async def list(
+        self, organisation_id: int, query: ReservationFilter, page: PageRequest
+    ) -> Page[Reservation]: ...
+    async def update(self, reservation: Reservation, reallocate: bool = False) -> Reservation:
+        """Save changes, bumping the version; reallocate rewrites its allocations too."""
+        ...
+
+    async def delete(self, organisation_id: int, reservation_id: int, now: datetime) -> None: ...
+    async def occupancies(
+        self, resource_ids: list[int], start: datetime, end: datetime, now: datetime, exclude: int | None = None
+    ) -> list[Occupancy]: ...
+    async def expire_lapsed_holds(self, resource_ids: list[int], start: datetime, end: datetime, now: datetime) -> int: ...
+    async def has_future_holding(
+        self, organisation_id: int, now: datetime, resource_type_id: int | None = None, resource_id: int | None = None
+    ) -> bool: ...
+    async def reference_taken(self, organisation_id: int, reference: str) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    users: Users
+    memberships: Memberships
+    api_keys: ApiKeys
+    refresh_tokens: RefreshTokens
+    organisations: Organisations
+    resource_types: ResourceTypes
+    resources: Resources
+    reservations: Reservations
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of claiming an idempotency key: run it, replay it, wait, or refuse a changed request."""
+
+    state: str  # "new", "replay", "in_progress" or "mismatch"
+    response: StoredResponse | None = None
+
+
+class IdempotencyStore(Protocol):
+    async def claim(
+        self, organisation_id: int, scope: str, key: str, request_hash: str, lease_seconds: int
+    ) -> Claim: ...
+    async def complete(self, organisation_id: int, scope: str, key: str, response: StoredResponse) -> None: ...
+    async def release(self, organisation_id: int, scope: str, key: str) -> None: ...

@@ -1,0 +1,1 @@
+"""Thin edges: the HTTP app, its composition root, and the `booking` CLI."""

@@ -1,0 +1,76 @@
+"""create_app(settings): the Litestar application, built from settings handed in, never from import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from entrypoints.composition import Runtime, build_runtime
+from entrypoints.http.deps import provide_caller, provide_ctx, provide_page
+from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesController
+from entrypoints.http.routes.identity import ApiKeysController, AuthController, UsersController
+from entrypoints.http.routes.organisations import OrganisationsController
+from entrypoints.http.routes.reservations import ReservationsController
+from entrypoints.http.routes.system import health, ready
+from entrypoints.settings import Settings
+
+ROUTES = [
+    health,
+    ready,
+    AuthController,
+    UsersController,
+    ApiKeysController,
+    OrganisationsController,
+    ResourceTypesController,
+    ResourcesController,
+    ReservationsController,
+]
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
+    """The HTTP app; `runtime` lets a test hand in its own adapters."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        rt = runtime or build_runtime(settings)
+        app.state.runtime = rt
+        app.state.ctx = rt.ctx
+        app.state.idempotency = rt.idempotency
+        try:
+            yield
+        finally:
+            await rt.close()
+
+    openapi = OpenAPIConfig(
+        title="Booking platform API",
+        version="1.0.0",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                "ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header"),
+            }
+        ),
+        security=[{"BearerToken": []}, {"ApiKey": []}],
+    )
+    return Litestar(
+        route_handlers=ROUTES,
+        dependencies={
+            "ctx": Provide(provide_ctx, sync_to_thread=False),
+            "caller": Provide(provide_caller),
+            "page": Provide(provide_page, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        openapi_config=openapi,
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )

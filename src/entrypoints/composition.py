@@ -1,0 +1,70 @@
+"""The composition root: settings in, adapters built, use cases handed their ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adapters.clock import SystemClock
+from adapters.postgres.idempotency import SqlIdempotencyStore
+from adapters.postgres.urls import async_url
+from adapters.postgres.uow import SqlUnitOfWork
+from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
+from application.context import Context, Policy
+from application.ports import UnitOfWork
+from entrypoints.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """Everything a process serves with; built once per process, closed on shutdown."""
+
+    settings: Settings
+    engine: AsyncEngine
+    ctx: Context
+    idempotency: SqlIdempotencyStore
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    if not settings.database_url:
+        raise ValueError("DATABASE_URL is not set")
+    server_settings = {
+        "application_name": "booking",
+        "statement_timeout": str(settings.db_statement_timeout_ms),
+        "lock_timeout": str(min(settings.db_statement_timeout_ms, 5_000)),
+        "idle_in_transaction_session_timeout": "60000",
+    }
+    return create_async_engine(
+        async_url(settings.database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_timeout=10,
+        pool_recycle=1800,
+        connect_args={"server_settings": server_settings, "timeout": 10},
+    )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings)
+
+    def unit_of_work() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    policy = Policy(
+        platform_commission_bps=settings.platform_commission_bps,
+        hold_minutes=settings.hold_minutes,
+        public_base_url=settings.public_base_url,
+    )
+    ctx = Context(
+        uow=unit_of_work,
+        clock=SystemClock(),
+        passwords=Argon2Passwords(),
+        tokens=JwtTokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds),
+        secret_hash=sha256_hex,
+        policy=policy,
+    )
+    return Runtime(settings, engine, ctx, SqlIdempotencyStore(engine))

@@ -1,0 +1,162 @@
+"""Staff reservations of the active organisation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from application import cancel as cancelling
+from application import reservations as booking
+from application.access import authorize
+from application.context import Context
+from application.ports import PageRequest, ReservationFilter
+from domain.errors import InvalidInput
+from domain.identity import Caller
+from domain.reservation import Customer, Reservation
+from entrypoints.http import present
+from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.schemas.common import pagination
+from entrypoints.http.schemas.reservations import (
+    CancelBody,
+    CancellationOut,
+    CustomerBody,
+    RefundOutcomeOut,
+    ReservationBody,
+    ReservationList,
+    ReservationOut,
+    ReservationPatch,
+)
+
+PathId = Annotated[int, Parameter(ge=1)]
+
+
+def _customer(body: CustomerBody | None) -> Customer:
+    return Customer(body.name, body.email, body.phone) if body else Customer()
+
+
+def _etag(reservation: Reservation) -> dict[str, str]:
+    return {"ETag": f'"{reservation.version}"'}
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput('If-Match is a version in quotes, e.g. "3"', "If-Match")
+    return int(text)
+
+
+def _scope(caller: Caller) -> str:
+    return f"key:{caller.api_key_id}" if caller.is_api_key else f"user:{caller.user_id}"
+
+
+class ReservationsController(Controller):
+    path = "/api/reservations"
+    tags = ["reservations"]
+
+    @post("/", status_code=201)
+    async def create(
+        self,
+        request: Request[Any, Any, State],
+        data: ReservationBody,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+    ) -> Response[ReservationOut]:
+        new = booking.NewReservation(
+            data.start_time,
+            data.end_time,
+            data.quantity,
+            _customer(data.customer_info),
+            data.notes,
+            data.resource_type_id,
+            data.resource_id,
+            data.resource_ids,
+            data.status,
+        )
+
+        async def run() -> Response[bytes]:
+            created = await booking.create_reservation(ctx, caller, new)
+            return json_response(present.reservation(created), 201, _etag(created))
+
+        organisation_id, _ = authorize(caller, booking.WRITE)
+        return await idempotent(request, request.app.state.idempotency, organisation_id, _scope(caller), run)
+
+    @get("/")
+    async def list_reservations(
+        self,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+        page: NamedDependency[PageRequest],
+        resource_id: Annotated[int | None, Parameter(query="resourceId", ge=1, required=False)] = None,
+        resource_type_id: Annotated[int | None, Parameter(query="resourceTypeId", ge=1, required=False)] = None,
+        status: Annotated[str | None, Parameter(query="status", max_length=200, required=False)] = None,
+        start_from: Annotated[datetime | None, Parameter(query="startFrom", required=False)] = None,
+        end_to: Annotated[datetime | None, Parameter(query="endTo", required=False)] = None,
+    ) -> ReservationList:
+        for name, value in (("startFrom", start_from), ("endTo", end_to)):
+            if value is not None and value.tzinfo is None:
+                raise InvalidInput("an instant needs an offset or Z", name)
+        statuses = tuple(s for s in (status or "").split(",") if s)
+        query = ReservationFilter(resource_id, resource_type_id, statuses, start_from, end_to)
+        found = await booking.list_reservations(ctx, caller, query, page)
+        return ReservationList([present.reservation(r) for r in found.items], pagination(found))  # type: ignore[arg-type]
+
+    @get("/{reservation_id:int}")
+    async def get_one(
+        self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> Response[ReservationOut]:
+        found = await booking.get_reservation(ctx, caller, reservation_id)
+        return Response(present.reservation(found), headers=_etag(found))
+
+    @patch("/{reservation_id:int}")
+    async def update(
+        self,
+        request: Request[Any, Any, State],
+        reservation_id: PathId,
+        data: ReservationPatch,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+    ) -> Response[ReservationOut]:
+        fields = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        if "customer_info" in fields:
+            fields["customer"] = _customer(fields.pop("customer_info"))
+        if "notes" not in fields:
+            fields["notes"] = booking.UNSET
+        changes = booking.ReservationChanges(**fields)
+        version = _if_match(request.headers.get("if-match"))
+        saved = await booking.update_reservation(ctx, caller, reservation_id, changes, version)
+        return Response(present.reservation(saved), headers=_etag(saved))
+
+    @delete("/{reservation_id:int}", status_code=204)
+    async def remove(self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> None:
+        await booking.delete_reservation(ctx, caller, reservation_id)
+
+    @post("/{reservation_id:int}/cancel", status_code=200)
+    async def cancel(
+        self,
+        request: Request[Any, Any, State],
+        reservation_id: PathId,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+        data: CancelBody | None = None,
+    ) -> Response[CancellationOut]:
+        body = data or CancelBody()
+
+        async def run() -> Response[bytes]:
+            done = await cancelling.cancel_reservation(ctx, caller, reservation_id, body.reason, body.refund)
+            refund = done.refund
+            out = CancellationOut(
+                present.reservation(done.reservation),
+                RefundOutcomeOut(refund.eligible, refund.amount, refund.currency, refund.status),
+            )
+            return json_response(out, 200, _etag(done.reservation))
+
+        organisation_id, _ = authorize(caller, booking.WRITE)
+        return await idempotent(request, request.app.state.idempotency, organisation_id, _scope(caller), run)

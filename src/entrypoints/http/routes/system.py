@@ -1,0 +1,26 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Request, Response, get
+from sqlalchemy import text
+
+
+@get("/health", tags=["system"], include_in_schema=True)
+async def health() -> dict[str, str]:
+    """200 while the process lives."""
+    return {"status": "ok"}
+
+
+@get("/ready", tags=["system"])
+async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    """200 only while the database answers."""
+    try:
+        async with asyncio.timeout(2), request.app.state.runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return Response({"status": "unavailable", "database": "down"}, status_code=503)
+    return Response({"status": "ready", "database": "up"})

@@ -1,0 +1,59 @@
+"""Shared field types and the pagination envelope."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from application.ports import Page
+
+
+class Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """A request body: camelCase, unknown fields are a 400."""
+
+
+class Out(msgspec.Struct, rename="camel", kw_only=True):
+    """A response body."""
+
+
+Aware = Annotated[datetime, Meta(tz=True, description="ISO 8601 with an offset or Z")]
+Id = Annotated[int, Meta(ge=1, le=9_007_199_254_740_991)]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Text = Annotated[str, Meta(max_length=2048)]
+Short = Annotated[str, Meta(max_length=500)]
+Bps = Annotated[int, Meta(ge=0, le=10_000)]
+Minutes = Annotated[int, Meta(ge=0, le=527_040)]
+Amount = Annotated[int, Meta(ge=0, le=99_999_999)]
+
+
+class Pagination(Out):
+    page: int
+    limit: int
+    total: int
+    total_pages: int
+    has_more: bool
+
+
+def pagination(page: Page[object]) -> Pagination:
+    request = page.request
+    pages = math.ceil(page.total / request.limit) if page.total else 0
+    return Pagination(request.page, request.limit, page.total, pages, request.page < pages)
+
+
+class PolicyTierBody(Body):
+    min_hours_before: Annotated[int, Meta(ge=0, le=87_600)]
+    refund_percent: Annotated[int, Meta(ge=0, le=100)]
+
+
+class PolicyTierOut(Out):
+    min_hours_before: int
+    refund_percent: int
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Responses always carry UTC instants."""
+    return value.astimezone(UTC) if value is not None else None

@@ -1,0 +1,87 @@
+"""Bodies of the organisation and member routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from entrypoints.http.schemas.common import Body, Bps, Name, Out, Pagination, PolicyTierBody, PolicyTierOut
+
+Slug = Annotated[str, Meta(min_length=1, max_length=63)]
+Zone = Annotated[str, Meta(min_length=1, max_length=64)]
+Currency = Annotated[str, Meta(min_length=3, max_length=3)]
+Policy = Annotated[list[PolicyTierBody], Meta(max_length=20)]
+RoleName = Literal["owner", "admin", "staff", "viewer"]
+
+
+class OrganisationBody(Body):
+    name: Name
+    slug: Slug
+    timezone: Zone
+    currency: Currency
+    service_fee_bps: Bps = 0
+    tax_bps: Bps = 0
+    cancellation_policy: Policy | None = None
+    public_booking_enabled: bool = True
+
+
+class OrganisationPatch(Body):
+    name: Name | UnsetType = UNSET
+    timezone: Zone | UnsetType = UNSET
+    currency: Currency | UnsetType = UNSET
+    service_fee_bps: Bps | UnsetType = UNSET
+    tax_bps: Bps | UnsetType = UNSET
+    cancellation_policy: Policy | UnsetType = UNSET
+    public_booking_enabled: bool | UnsetType = UNSET
+    commission_bps: int | None | UnsetType = UNSET  # read-only: naming it is a 400
+
+
+class StripeStatusOut(Out):
+    status: str
+    charges_enabled: bool
+    payouts_enabled: bool
+
+
+class OrganisationOut(Out):
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    currency: str
+    service_fee_bps: int
+    tax_bps: int
+    commission_bps: int
+    cancellation_policy: list[PolicyTierOut]
+    public_booking_enabled: bool
+    stripe: StripeStatusOut
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class OrganisationList(Out):
+    data: list[OrganisationOut]
+    pagination: Pagination
+
+
+class MemberBody(Body):
+    email: Annotated[str, Meta(min_length=3, max_length=254)]
+    role: RoleName
+
+
+class MemberPatch(Body):
+    role: RoleName
+
+
+class MemberOut(Out):
+    user_id: int
+    email: str
+    name: str
+    role: str
+    joined_at: datetime | None
+
+
+class MemberList(Out):
+    data: list[MemberOut]
+    pagination: Pagination

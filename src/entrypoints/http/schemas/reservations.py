@@ -1,0 +1,120 @@
+"""Bodies of the staff reservation routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from entrypoints.http.schemas.common import Aware, Body, Id, Out, Pagination, PolicyTierOut, Short, Text
+
+Quantity = Annotated[int, Meta(ge=1, le=100_000)]
+Ids = Annotated[list[Id], Meta(min_length=1, max_length=100)]
+
+
+class CustomerBody(Body):
+    name: Annotated[str, Meta(max_length=200)] | None = None
+    email: Annotated[str, Meta(max_length=254)] | None = None
+    phone: Annotated[str, Meta(max_length=40)] | None = None
+
+
+class ReservationBody(Body):
+    start_time: Aware
+    end_time: Aware
+    quantity: Quantity | None = None
+    customer_info: CustomerBody | None = None
+    notes: Text | None = None
+    resource_type_id: Id | None = None
+    resource_id: Id | None = None
+    resource_ids: Ids | None = None
+    status: Literal["pending", "confirmed", "waitlist"] = "confirmed"
+
+
+class ReservationPatch(Body):
+    start_time: Aware | UnsetType = UNSET
+    end_time: Aware | UnsetType = UNSET
+    quantity: Quantity | UnsetType = UNSET
+    customer_info: CustomerBody | UnsetType = UNSET
+    notes: Text | None | UnsetType = UNSET
+    status: (
+        Literal["pending", "confirmed", "cancelled", "completed", "no_show", "waitlist", "pending_payment", "expired"]
+        | UnsetType
+    ) = UNSET
+    resource_id: Id | UnsetType = UNSET
+    resource_ids: Ids | UnsetType = UNSET
+
+
+class CancelBody(Body):
+    reason: Short | None = None
+    refund: Literal["policy", "full", "none"] = "policy"
+
+
+class AllocationOut(Out):
+    resource_id: int
+    quantity: int
+
+
+class CustomerOut(Out):
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+class QuoteOut(Out):
+    unit_amount: int
+    units: int
+    subtotal: int
+    service_fee: int
+    taxes: int
+    total: int
+    currency: str
+
+
+class ReservationOut(Out):
+    id: int
+    reference: str
+    organisation_id: int
+    resource_type_id: int
+    allocations: list[AllocationOut]
+    resource_ids: list[int]
+    start_time: datetime
+    end_time: datetime
+    quantity: int
+    status: str
+    payment_status: str
+    requires_payment: bool
+    customer_info: CustomerOut
+    notes: str | None
+    source: str
+    quoted_unit_amount: int
+    quoted_total_amount: int
+    quoted_currency: str
+    payment_required_snapshot: bool
+    quote: QuoteOut
+    cancellation_policy_snapshot: list[PolicyTierOut]
+    hold_expires_at: datetime | None
+    stripe_checkout_session_id: str | None
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+
+class ReservationList(Out):
+    data: list[ReservationOut]
+    pagination: Pagination
+
+
+class RefundOutcomeOut(Out):
+    eligible: bool
+    amount: int
+    currency: str
+    status: str
+
+
+class CancellationOut(Out):
+    reservation: ReservationOut
+    refund: RefundOutcomeOut
