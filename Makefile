@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/booking serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations

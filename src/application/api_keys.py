@@ -65,7 +65,7 @@ async def list_api_keys(ctx: Context, caller: Caller, page: PageRequest) -> Page
     organisation_id = _active(caller)
     await _admin_of(ctx, caller, organisation_id)
     async with ctx.uow() as uow:
-        return await uow.api_keys.list(organisation_id, page)
+        return await uow.api_keys.page(organisation_id, page)
 
 
 async def revoke_api_key(ctx: Context, caller: Caller, key_id: int) -> None:

@@ -75,7 +75,9 @@ async def place(
     organisation_id = target.resource_type.organisation_id
     ids = sorted(r.id for r in target.resources)
     locked = await uow.resources.lock(organisation_id, ids)
-    window = buffered(start, end, target.resource_type.buffer_before_minutes, target.resource_type.buffer_after_minutes)
+    window = buffered(
+        start, end, target.resource_type.buffer_before_minutes, target.resource_type.buffer_after_minutes
+    )
     await uow.reservations.expire_lapsed_holds(ids, *window, now)
     occupancies = await uow.reservations.occupancies(ids, *window, now, exclude)
     bookables = [Bookable(r.id, r.capacity, r.is_active) for r in locked]
@@ -93,7 +95,9 @@ def unplaced(target: Target, quantity: int) -> list[Allocation]:
     return [Allocation(rid, u) for rid, u in zip(chosen, units, strict=True) if u > 0]
 
 
-def price(org: Organisation, resource_type: ResourceType, start: datetime, end: datetime, quantity: int) -> Quote:
+def price(
+    org: Organisation, resource_type: ResourceType, start: datetime, end: datetime, quantity: int
+) -> Quote:
     """The quote for a booking of the type at the organisation's current fee and tax rates."""
     units = units_for(start, end, resource_type.slot_minutes, quantity)
     currency = resource_type.price_currency or org.currency

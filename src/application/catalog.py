@@ -45,7 +45,7 @@ async def create_resource_type(ctx: Context, caller: Caller, draft: ResourceType
 async def list_resource_types(ctx: Context, caller: Caller, page: PageRequest) -> Page[ResourceType]:
     organisation_id, _ = authorize(caller, READ)
     async with ctx.uow() as uow:
-        return await uow.resource_types.list(organisation_id, page)
+        return await uow.resource_types.page(organisation_id, page)
 
 
 async def get_resource_type(ctx: Context, caller: Caller, type_id: int) -> ResourceType:
@@ -57,7 +57,9 @@ async def get_resource_type(ctx: Context, caller: Caller, type_id: int) -> Resou
     return found
 
 
-async def update_resource_type(ctx: Context, caller: Caller, type_id: int, changes: dict[str, Any]) -> ResourceType:
+async def update_resource_type(
+    ctx: Context, caller: Caller, type_id: int, changes: dict[str, Any]
+) -> ResourceType:
     organisation_id, _ = authorize(caller, WRITE)
     async with ctx.uow() as uow:
         current = await uow.resource_types.get(organisation_id, type_id)
@@ -90,7 +92,9 @@ async def delete_resource_type(ctx: Context, caller: Caller, type_id: int) -> No
 
 async def create_resource(ctx: Context, caller: Caller, draft: Resource) -> Resource:
     organisation_id, _ = authorize(caller, WRITE)
-    resource = replace(draft, organisation_id=organisation_id, public_booking_token=new_public_token()).validated()
+    resource = replace(
+        draft, organisation_id=organisation_id, public_booking_token=new_public_token()
+    ).validated()
     async with ctx.uow() as uow:
         if await uow.resource_types.get(organisation_id, resource.resource_type_id) is None:
             raise NotFound("no such resource type")
@@ -104,7 +108,7 @@ async def list_resources(
 ) -> Page[Resource]:
     organisation_id, _ = authorize(caller, READ)
     async with ctx.uow() as uow:
-        return await uow.resources.list(organisation_id, page, resource_type_id)
+        return await uow.resources.page(organisation_id, page, resource_type_id)
 
 
 async def get_resource(ctx: Context, caller: Caller, resource_id: int) -> Resource:
@@ -116,7 +120,9 @@ async def get_resource(ctx: Context, caller: Caller, resource_id: int) -> Resour
     return found
 
 
-async def update_resource(ctx: Context, caller: Caller, resource_id: int, changes: dict[str, Any]) -> Resource:
+async def update_resource(
+    ctx: Context, caller: Caller, resource_id: int, changes: dict[str, Any]
+) -> Resource:
     """Rename, re-capacity, (de)activate or move to another type; capacity never drops below bookings."""
     organisation_id, _ = authorize(caller, WRITE)
     now = ctx.clock.now()

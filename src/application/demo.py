@@ -32,8 +32,12 @@ async def seed_demo(ctx: Context) -> DemoInfo:
     async with ctx.uow() as uow:
         existing = await uow.organisations.by_slug(DEMO_SLUG)
         if existing is not None:
-            found = await uow.resources.of_types(existing.id, [t.id for t in await uow.resource_types.all(existing.id)])
-            return DemoInfo(False, DEMO_EMAIL, None, DEMO_SLUG, {r.name: r.public_booking_token for r in found})
+            found = await uow.resources.of_types(
+                existing.id, [t.id for t in await uow.resource_types.all(existing.id)]
+            )
+            return DemoInfo(
+                False, DEMO_EMAIL, None, DEMO_SLUG, {r.name: r.public_booking_token for r in found}
+            )
     password = secrets.token_urlsafe(12)
     try:
         user = await register(ctx, DEMO_EMAIL, password, "Acme Spa Owner")
@@ -47,19 +51,36 @@ async def seed_demo(ctx: Context) -> DemoInfo:
         ctx, owner, organisations.NewOrganisation("Acme Spa", DEMO_SLUG, "Europe/Berlin", "eur", 250, 1900)
     )
     admin = Caller(user.id, org.id, Role.OWNER)
-    week = {day: (Interval("09:00", "18:00"),) for day in WEEKDAYS[:6]}
+    week: dict[str, tuple[Interval, ...]] = {day: (Interval("09:00", "18:00"),) for day in WEEKDAYS[:6]}
     massage = await catalog.create_resource_type(
         ctx,
         admin,
-        ResourceType(0, org.id, "Massage (60 min)", 60, description="Relaxing full-body massage",
-                     price_amount=6500, payment_required=True, buffer_after_minutes=15, min_notice_minutes=60,
-                     hours=OpeningHours(week)),
+        ResourceType(
+            0,
+            org.id,
+            "Massage (60 min)",
+            60,
+            description="Relaxing full-body massage",
+            price_amount=6500,
+            payment_required=True,
+            buffer_after_minutes=15,
+            min_notice_minutes=60,
+            hours=OpeningHours(week),
+        ),
     )
     sauna = await catalog.create_resource_type(
         ctx,
         admin,
-        ResourceType(0, org.id, "Sauna session", 30, slot_interval_minutes=30, max_slots_per_booking=4,
-                     price_amount=0, hours=OpeningHours({day: (Interval("07:00", "22:00"),) for day in WEEKDAYS})),
+        ResourceType(
+            0,
+            org.id,
+            "Sauna session",
+            30,
+            slot_interval_minutes=30,
+            max_slots_per_booking=4,
+            price_amount=0,
+            hours=OpeningHours(dict.fromkeys(WEEKDAYS, (Interval("07:00", "22:00"),))),
+        ),
     )
     tokens = {}
     for name, type_id, capacity in [

@@ -14,8 +14,15 @@ from domain.catalog import Organisation, validate_bps, validate_currency, valida
 from domain.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from domain.identity import Caller, validate_name
 
-SETTINGS = ("name", "timezone", "currency", "service_fee_bps", "tax_bps", "cancellation_policy",
-            "public_booking_enabled")
+SETTINGS = (
+    "name",
+    "timezone",
+    "currency",
+    "service_fee_bps",
+    "tax_bps",
+    "cancellation_policy",
+    "public_booking_enabled",
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,18 @@ async def create_organisation(ctx: Context, caller: Caller, new: NewOrganisation
     no_api_keys(caller)
     policy = DEFAULT_POLICY if new.cancellation_policy is None else new.cancellation_policy
     draft = _validated(
-        Organisation(0, new.slug, new.name, new.timezone, new.currency, new.service_fee_bps, new.tax_bps,
-                     None, policy, new.public_booking_enabled)
+        Organisation(
+            0,
+            new.slug,
+            new.name,
+            new.timezone,
+            new.currency,
+            new.service_fee_bps,
+            new.tax_bps,
+            None,
+            policy,
+            new.public_booking_enabled,
+        )
     )
     async with ctx.uow() as uow:
         if await uow.organisations.by_slug(draft.slug) is not None:
@@ -116,7 +133,9 @@ def _grantable(own: Role, role: Role) -> None:
         raise Forbidden("only an owner can make an owner")
 
 
-async def add_member(ctx: Context, caller: Caller, organisation_id: int, email: str, role: Role) -> MemberView:
+async def add_member(
+    ctx: Context, caller: Caller, organisation_id: int, email: str, role: Role
+) -> MemberView:
     """Add an existing user by e-mail (admin or owner)."""
     async with ctx.uow() as uow:
         own = await _membership(uow, caller, organisation_id, Role.ADMIN)
@@ -149,7 +168,11 @@ async def change_member_role(
         own = await _membership(uow, caller, organisation_id, Role.ADMIN)
         current = await _target(uow, organisation_id, user_id, own)
         _grantable(own, role)
-        if current == Role.OWNER and role != Role.OWNER and await uow.memberships.owner_count(organisation_id) <= 1:
+        if (
+            current == Role.OWNER
+            and role != Role.OWNER
+            and await uow.memberships.owner_count(organisation_id) <= 1
+        ):
             raise Conflict("an organisation keeps at least one owner")
         await uow.memberships.set_role(organisation_id, user_id, role)
         member = await uow.memberships.member(organisation_id, user_id)

@@ -60,7 +60,9 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
         org = await uow.organisations.by_id(organisation_id)
         if org is None:
             raise NotFound("no such organisation")
-        target = await resolve_target(uow, organisation_id, new.resource_type_id, new.resource_id, new.resource_ids)
+        target = await resolve_target(
+            uow, organisation_id, new.resource_type_id, new.resource_id, new.resource_ids
+        )
         if status == S.WAITLIST:
             allocations = unplaced(target, quantity)
         else:
@@ -101,7 +103,7 @@ async def list_reservations(
     if bad:
         raise InvalidInput(f"unknown status {bad[0]!r}", "status")
     async with ctx.uow() as uow:
-        return await uow.reservations.list(organisation_id, query, page)
+        return await uow.reservations.page(organisation_id, query, page)
 
 
 async def get_reservation(ctx: Context, caller: Caller, reservation_id: int) -> Reservation:
@@ -196,7 +198,11 @@ async def delete_reservation(ctx: Context, caller: Caller, reservation_id: int) 
         current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
         if current is None:
             raise NotFound("no such reservation")
-        if current.payment_status in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.PROCESSING):
+        if current.payment_status in (
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.PARTIALLY_REFUNDED,
+            PaymentStatus.PROCESSING,
+        ):
             raise InvalidTransition("a paid reservation is refunded before it is deleted")
         await uow.reservations.delete(organisation_id, reservation_id, ctx.clock.now())
         await uow.commit()

@@ -36,7 +36,9 @@ class Allocation:
     quantity: int
 
 
-def buffered(start: datetime, end: datetime, before_minutes: int, after_minutes: int) -> tuple[datetime, datetime]:
+def buffered(
+    start: datetime, end: datetime, before_minutes: int, after_minutes: int
+) -> tuple[datetime, datetime]:
     """The interval a booking occupies: its time widened by the type's buffers."""
     return start - timedelta(minutes=before_minutes), end + timedelta(minutes=after_minutes)
 
@@ -57,7 +59,9 @@ def peak_usage(occupancies: Iterable[Occupancy], start: datetime, end: datetime)
     return peak
 
 
-def free_capacity(resource: Bookable, occupancies: Iterable[Occupancy], start: datetime, end: datetime) -> int:
+def free_capacity(
+    resource: Bookable, occupancies: Iterable[Occupancy], start: datetime, end: datetime
+) -> int:
     """Units of a resource still free over the whole of [start, end)."""
     if not resource.is_active:
         return 0

@@ -20,7 +20,9 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
 def validate_slug(slug: str) -> str:
     """3 to 63 of a-z, 0-9 and '-', not starting or ending with '-'."""
     if not SLUG.match(slug):
-        raise InvalidInput("slug: 3 to 63 of a-z, 0-9 and '-', starting and ending with a letter or digit", "slug")
+        raise InvalidInput(
+            "slug: 3 to 63 of a-z, 0-9 and '-', starting and ending with a letter or digit", "slug"
+        )
     return slug
 
 

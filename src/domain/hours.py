@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -74,7 +75,7 @@ def validate_intervals(intervals: tuple[Interval, ...], field_name: str) -> tupl
             raise InvalidInput("start must be before end", f"{field_name}[{index}]")
         spans.append((start, end, interval))
     spans.sort(key=lambda span: span[0])
-    for previous, current in zip(spans, spans[1:], strict=False):
+    for previous, current in itertools.pairwise(spans):
         if current[0] < previous[1]:
             raise InvalidInput("intervals of one day must not overlap", field_name)
     return tuple(span[2] for span in spans)

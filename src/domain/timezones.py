@@ -22,7 +22,7 @@ _NAMES: frozenset[str] = frozenset()
 
 
 def _names() -> frozenset[str]:
-    global _NAMES  # noqa: PLW0603 - computed once, the tz database does not change at run time
+    global _NAMES
     if not _NAMES:
         _NAMES = frozenset(available_timezones())
     return _NAMES

@@ -10,6 +10,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from entrypoints.composition import Runtime, build_runtime
 from entrypoints.http.deps import provide_caller, provide_ctx, provide_page
@@ -21,7 +22,7 @@ from entrypoints.http.routes.reservations import ReservationsController
 from entrypoints.http.routes.system import health, ready
 from entrypoints.settings import Settings
 
-ROUTES = [
+ROUTES: list[ControllerRouterHandler] = [
     health,
     ready,
     AuthController,

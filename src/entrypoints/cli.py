@@ -8,8 +8,12 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from entrypoints.settings import Settings, SettingsError, from_env
+
+if TYPE_CHECKING:
+    from application.demo import DemoInfo
 
 STATE_DIR = Path(".booking")
 
@@ -33,30 +37,35 @@ def _migrate(url: str) -> None:
     upgrade(url)
 
 
-async def _seed(settings: Settings) -> None:
+async def _seed_demo(settings: Settings) -> DemoInfo:
     from application.demo import seed_demo
     from entrypoints.composition import build_runtime
 
     runtime = build_runtime(settings)
     try:
-        info = await seed_demo(runtime.ctx)
+        return await seed_demo(runtime.ctx)
     finally:
         await runtime.close()
-    base = settings.public_base_url
+
+
+def _seed(settings: Settings) -> None:
+    """Seed the demo once and print how to reach it; the password is kept in ./.booking for later starts."""
+    info = asyncio.run(_seed_demo(settings))
+    creds = STATE_DIR / "demo-credentials.txt"
     if info.created and info.password:
-        (STATE_DIR).mkdir(exist_ok=True)
-        creds = STATE_DIR / "demo-credentials.txt"
+        STATE_DIR.mkdir(exist_ok=True)
         creds.write_text(f"{info.email}\n{info.password}\n")
         creds.chmod(0o600)
     password = info.password
-    if password is None and (STATE_DIR / "demo-credentials.txt").exists():
-        password = (STATE_DIR / "demo-credentials.txt").read_text().splitlines()[1]
+    if password is None and creds.exists():
+        password = creds.read_text().splitlines()[1]
+    base = settings.public_base_url
     print("\nDemo organisation:", info.slug, "(created now)" if info.created else "(already seeded)")
     print(f"  staff login:   {info.email} / {password or '(shown when it was created)'}")
     print(f"  public page:   {base}/api/public/booking/organisations/{info.slug}")
     for name, token in info.resource_tokens.items():
         print(f"  {name + ':':<16} {base}/api/public/booking/{token}")
-    print(f"  API docs:      {base}/schema\n")
+    print(f"  API docs:      {base}/schema\n", flush=True)
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -69,7 +78,7 @@ def serve(args: argparse.Namespace) -> None:
         os.environ["DATABASE_URL"] = url  # worker processes inherit it
         settings = replace(settings, database_url=url)
         _migrate(url)
-        asyncio.run(_seed(settings))
+        _seed(settings)
     elif settings.auto_migrate:
         _migrate(settings.database_url)
     print(f"Serving on http://{args.host}:{args.port} with {args.workers} worker process(es)", flush=True)
@@ -99,7 +108,7 @@ def demo(_: argparse.Namespace) -> None:
     settings = _settings()
     if settings.database_url is None:
         raise SystemExit("booking demo: set DATABASE_URL")
-    asyncio.run(_seed(settings))
+    _seed(settings)
 
 
 def set_commission(args: argparse.Namespace) -> None:

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.clock import SystemClock
 from adapters.postgres.idempotency import SqlIdempotencyStore
-from adapters.postgres.urls import async_url
 from adapters.postgres.uow import SqlUnitOfWork
+from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
 from application.context import Context, Policy
 from application.ports import UnitOfWork
@@ -63,7 +63,9 @@ def build_runtime(settings: Settings) -> Runtime:
         uow=unit_of_work,
         clock=SystemClock(),
         passwords=Argon2Passwords(),
-        tokens=JwtTokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds),
+        tokens=JwtTokens(
+            settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds
+        ),
         secret_hash=sha256_hex,
         policy=policy,
     )

@@ -74,8 +74,10 @@ class Settings:
             raise SettingsError("PAYMENTS_PROVIDER is stripe or sandbox")
         if self.payments_provider == "stripe" and not self.stripe_secret_key:
             raise SettingsError("PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY")
-        if self.production and self.payments_provider == "stripe" and not (
-            self.stripe_webhook_secret or self.stripe_connect_webhook_secret
+        if (
+            self.production
+            and self.payments_provider == "stripe"
+            and not (self.stripe_webhook_secret or self.stripe_connect_webhook_secret)
         ):
             raise SettingsError("production needs STRIPE_WEBHOOK_SECRET to verify Stripe's webhooks")
         if not 30 <= self.hold_minutes <= 1440:

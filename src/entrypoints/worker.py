@@ -8,5 +8,4 @@ from entrypoints.settings import Settings
 
 
 async def run_worker(settings: Settings) -> None:  # pragma: no cover - filled in with payments
-    while True:
-        await asyncio.sleep(3600)
+    await asyncio.Event().wait()

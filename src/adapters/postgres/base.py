@@ -31,7 +31,7 @@ class Repository:
     async def scalar(self, statement: Executable, params: Any = None) -> Any:
         return (await self.execute(statement, params)).scalar()
 
-    async def page(self, query: Select[Any], page: PageRequest) -> tuple[Sequence[RowMapping], int]:
+    async def paged(self, query: Select[Any], page: PageRequest) -> tuple[Sequence[RowMapping], int]:
         """One page of a query and the total it would return unpaged."""
         total = await self.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         rows = await self.rows(query.limit(page.limit).offset(page.offset))

@@ -40,7 +40,7 @@ class SqlOrganisations(Repository):
             .where(memberships.c.user_id == user_id)
             .order_by(organisations.c.id)
         )
-        rows, total = await self.page(query, page)
+        rows, total = await self.paged(query, page)
         return Page([mappers.organisation(r) for r in rows], total, page)
 
     async def update(self, organisation: Organisation) -> Organisation:
@@ -68,7 +68,9 @@ class SqlOrganisations(Repository):
 
     async def set_commission(self, slug: str, bps: int | None) -> bool:
         result = await self.execute(
-            update(organisations).where(organisations.c.slug == slug).values(commission_bps=bps, updated_at=func.now())
+            update(organisations)
+            .where(organisations.c.slug == slug)
+            .values(commission_bps=bps, updated_at=func.now())
         )
         return result.rowcount == 1
 
@@ -80,7 +82,9 @@ class SqlResourceTypes(Repository):
     async def add(self, resource_type: ResourceType) -> ResourceType:
         row = await self.row(
             insert(resource_types)
-            .values(organisation_id=resource_type.organisation_id, **mappers.resource_type_values(resource_type))
+            .values(
+                organisation_id=resource_type.organisation_id, **mappers.resource_type_values(resource_type)
+            )
             .returning(resource_types)
         )
         assert row is not None
@@ -89,18 +93,20 @@ class SqlResourceTypes(Repository):
     async def get(self, organisation_id: int, type_id: int) -> ResourceType | None:
         row = await self.row(
             select(resource_types).where(
-                resource_types.c.organisation_id == organisation_id, resource_types.c.id == type_id, _live_types
+                resource_types.c.organisation_id == organisation_id,
+                resource_types.c.id == type_id,
+                _live_types,
             )
         )
         return mappers.resource_type(row) if row else None
 
-    async def list(self, organisation_id: int, page: PageRequest) -> Page[ResourceType]:
+    async def page(self, organisation_id: int, page: PageRequest) -> Page[ResourceType]:
         query = (
             select(resource_types)
             .where(resource_types.c.organisation_id == organisation_id, _live_types)
             .order_by(resource_types.c.id)
         )
-        rows, total = await self.page(query, page)
+        rows, total = await self.paged(query, page)
         return Page([mappers.resource_type(r) for r in rows], total, page)
 
     async def all(self, organisation_id: int) -> list[ResourceType]:
@@ -169,13 +175,13 @@ class SqlResources(Repository):
         )
         return mappers.resource(row) if row else None
 
-    async def list(
+    async def page(
         self, organisation_id: int, page: PageRequest, resource_type_id: int | None = None
     ) -> Page[Resource]:
         query = select(resources).where(resources.c.organisation_id == organisation_id, _live)
         if resource_type_id is not None:
             query = query.where(resources.c.resource_type_id == resource_type_id)
-        rows, total = await self.page(query.order_by(resources.c.id), page)
+        rows, total = await self.paged(query.order_by(resources.c.id), page)
         return Page([mappers.resource(r) for r in rows], total, page)
 
     async def of_types(self, organisation_id: int, type_ids: list[int]) -> list[Resource]:

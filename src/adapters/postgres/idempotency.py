@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import ColumnElement, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,7 +17,7 @@ class SqlIdempotencyStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    def _where(self, organisation_id: int, scope: str, key: str) -> list[object]:
+    def _where(self, organisation_id: int, scope: str, key: str) -> list[ColumnElement[bool]]:
         return [keys.c.organisation_id == organisation_id, keys.c.scope == scope, keys.c.key == key]
 
     async def claim(
@@ -30,7 +30,13 @@ class SqlIdempotencyStore:
             await conn.execute(delete(keys).where(*where, keys.c.created_at < func.now() - RETENTION))
             inserted = await conn.execute(
                 pg_insert(keys)
-                .values(organisation_id=organisation_id, scope=scope, key=key, request_hash=request_hash, locked_until=lease)
+                .values(
+                    organisation_id=organisation_id,
+                    scope=scope,
+                    key=key,
+                    request_hash=request_hash,
+                    locked_until=lease,
+                )
                 .on_conflict_do_nothing()
                 .returning(keys.c.id)
             )
@@ -42,10 +48,15 @@ class SqlIdempotencyStore:
             if row["request_hash"] != request_hash:
                 return Claim("mismatch")
             if row["response_status"] is not None:
-                stored = StoredResponse(row["response_status"], row["response_body"], dict(row["response_headers"] or {}))
+                stored = StoredResponse(
+                    row["response_status"], row["response_body"], dict(row["response_headers"] or {})
+                )
                 return Claim("replay", stored)
             taken = await conn.execute(
-                update(keys).where(*where, keys.c.locked_until < func.now()).values(locked_until=lease).returning(keys.c.id)
+                update(keys)
+                .where(*where, keys.c.locked_until < func.now())
+                .values(locked_until=lease)
+                .returning(keys.c.id)
             )
             return Claim("new") if taken.first() is not None else Claim("in_progress")
 
@@ -65,6 +76,7 @@ class SqlIdempotencyStore:
     async def release(self, organisation_id: int, scope: str, key: str) -> None:
         async with translated(), self._engine.begin() as conn:
             await conn.execute(
-                delete(keys).where(*self._where(organisation_id, scope, key), keys.c.response_status.is_(None))
+                delete(keys).where(
+                    *self._where(organisation_id, scope, key), keys.c.response_status.is_(None)
+                )
             )
-

@@ -72,17 +72,21 @@ class SqlMemberships(Repository):
         query = self._members.where(memberships.c.organisation_id == organisation_id).order_by(
             memberships.c.created_at, memberships.c.user_id
         )
-        rows, total = await self.page(query, page)
+        rows, total = await self.paged(query, page)
         return Page([_member(r) for r in rows], total, page)
 
     async def member(self, organisation_id: int, user_id: int) -> MemberView | None:
         row = await self.row(
-            self._members.where(memberships.c.organisation_id == organisation_id, memberships.c.user_id == user_id)
+            self._members.where(
+                memberships.c.organisation_id == organisation_id, memberships.c.user_id == user_id
+            )
         )
         return _member(row) if row else None
 
     async def add(self, organisation_id: int, user_id: int, role: Role) -> None:
-        await self.execute(insert(memberships).values(organisation_id=organisation_id, user_id=user_id, role=role))
+        await self.execute(
+            insert(memberships).values(organisation_id=organisation_id, user_id=user_id, role=role)
+        )
 
     async def set_role(self, organisation_id: int, user_id: int, role: Role) -> None:
         await self.execute(
@@ -157,13 +161,13 @@ class SqlApiKeys(Repository):
         row = await self.row(select(*_KEY_COLUMNS).where(api_keys.c.key_hash == key_hash))
         return _key(row) if row else None
 
-    async def list(self, organisation_id: int, page: PageRequest) -> Page[ApiKey]:
+    async def page(self, organisation_id: int, page: PageRequest) -> Page[ApiKey]:
         query = (
             select(*_KEY_COLUMNS)
             .where(api_keys.c.organisation_id == organisation_id, api_keys.c.revoked_at.is_(None))
             .order_by(api_keys.c.id)
         )
-        rows, total = await self.page(query, page)
+        rows, total = await self.paged(query, page)
         return Page([_key(r) for r in rows], total, page)
 
     async def revoke(self, organisation_id: int, key_id: int, now: datetime) -> bool:

@@ -26,7 +26,11 @@ def weekly_to_json(hours: OpeningHours) -> dict[str, list[dict[str, str]]]:
 
 def overrides_to_json(hours: OpeningHours) -> list[dict[str, Any]]:
     return [
-        {"date": o.day.isoformat(), "closed": o.closed, "hours": [{"start": i.start, "end": i.end} for i in o.hours]}
+        {
+            "date": o.day.isoformat(),
+            "closed": o.closed,
+            "hours": [{"start": i.start, "end": i.end} for i in o.hours],
+        }
         for o in hours.overrides
     ]
 
@@ -36,7 +40,9 @@ def hours_from_json(weekly: dict[str, list[dict[str, str]]], overrides: list[dic
         {day: tuple(Interval(i["start"], i["end"]) for i in spans) for day, spans in weekly.items()},
         tuple(
             DateOverride(
-                date.fromisoformat(o["date"]), o["closed"], tuple(Interval(i["start"], i["end"]) for i in o["hours"])
+                date.fromisoformat(o["date"]),
+                o["closed"],
+                tuple(Interval(i["start"], i["end"]) for i in o["hours"]),
             )
             for o in overrides
         ),
@@ -77,9 +83,20 @@ def organisation_values(org: Organisation) -> dict[str, Any]:
 
 
 TYPE_FIELDS = (
-    "name", "description", "slot_minutes", "slot_interval_minutes", "max_slots_per_booking",
-    "buffer_before_minutes", "buffer_after_minutes", "min_notice_minutes", "max_advance_days",
-    "max_quantity", "price_amount", "price_currency", "payment_required", "requires_approval",
+    "name",
+    "description",
+    "slot_minutes",
+    "slot_interval_minutes",
+    "max_slots_per_booking",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "min_notice_minutes",
+    "max_advance_days",
+    "max_quantity",
+    "price_amount",
+    "price_currency",
+    "payment_required",
+    "requires_approval",
     "publicly_bookable",
 )
 

@@ -32,7 +32,13 @@ from domain.reservation import Customer, Reservation
 from domain.status import PaymentStatus, ReservationStatus
 
 _allocations = (
-    select(func.json_agg(aggregate_order_by(func.json_build_array(alloc.c.resource_id, alloc.c.quantity), alloc.c.resource_id)))
+    select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_array(alloc.c.resource_id, alloc.c.quantity), alloc.c.resource_id
+            )
+        )
+    )
     .where(alloc.c.reservation_id == res.c.id)
     .scalar_subquery()
     .label("allocations")
@@ -143,14 +149,21 @@ class SqlReservations(Repository):
         assert saved is not None
         return saved
 
-    async def _allocate(self, organisation_id: int, reservation_id: int, allocations: list[Allocation]) -> None:
+    async def _allocate(
+        self, organisation_id: int, reservation_id: int, allocations: list[Allocation]
+    ) -> None:
         """Insert allocations occupying the reservation's time widened by its type's buffers."""
         if not allocations:
             return
         buffered = (
             select(
-                (res.c.start_time - func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_before_minutes)).label("f"),
-                (res.c.end_time + func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_after_minutes)).label("u"),
+                (
+                    res.c.start_time
+                    - func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_before_minutes)
+                ).label("f"),
+                (
+                    res.c.end_time + func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_after_minutes)
+                ).label("u"),
             )
             .join(resource_types, resource_types.c.id == res.c.resource_type_id)
             .where(res.c.id == reservation_id)
@@ -190,7 +203,9 @@ class SqlReservations(Repository):
         row = await self.row(query.with_for_update(of=res) if lock else query)
         return reservation(row) if row else None
 
-    async def list(self, organisation_id: int, query: ReservationFilter, page: PageRequest) -> Page[Reservation]:
+    async def page(
+        self, organisation_id: int, query: ReservationFilter, page: PageRequest
+    ) -> Page[Reservation]:
         conditions: list[Any] = [res.c.organisation_id == organisation_id, _live]
         if query.resource_type_id is not None:
             conditions.append(res.c.resource_type_id == query.resource_type_id)
@@ -239,18 +254,32 @@ class SqlReservations(Repository):
         )
 
     async def occupancies(
-        self, resource_ids: list[int], start: datetime, end: datetime, now: datetime, exclude: int | None = None
+        self,
+        resource_ids: list[int],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        exclude: int | None = None,
     ) -> list[Occupancy]:
         if not resource_ids:
             return []
         params = {
-            "low": min(resource_ids), "high": max(resource_ids), "ids": resource_ids,
-            "start": start, "end": end, "now": now, "exclude": exclude or 0,
+            "low": min(resource_ids),
+            "high": max(resource_ids),
+            "ids": resource_ids,
+            "start": start,
+            "end": end,
+            "now": now,
+            "exclude": exclude or 0,
         }
         rows = await self.rows(_OCCUPANCY, params)
-        return [Occupancy(r["resource_id"], r["quantity"], r["occupied_from"], r["occupied_until"]) for r in rows]
+        return [
+            Occupancy(r["resource_id"], r["quantity"], r["occupied_from"], r["occupied_until"]) for r in rows
+        ]
 
-    async def expire_lapsed_holds(self, resource_ids: list[int], start: datetime, end: datetime, now: datetime) -> int:
+    async def expire_lapsed_holds(
+        self, resource_ids: list[int], start: datetime, end: datetime, now: datetime
+    ) -> int:
         lapsed = (
             select(alloc.c.reservation_id)
             .where(
@@ -277,7 +306,11 @@ class SqlReservations(Repository):
         return int(result.rowcount)
 
     async def has_future_holding(
-        self, organisation_id: int, now: datetime, resource_type_id: int | None = None, resource_id: int | None = None
+        self,
+        organisation_id: int,
+        now: datetime,
+        resource_type_id: int | None = None,
+        resource_id: int | None = None,
     ) -> bool:
         conditions: list[Any] = [
             alloc.c.organisation_id == organisation_id,
@@ -289,7 +322,9 @@ class SqlReservations(Repository):
             conditions.append(alloc.c.resource_id == resource_id)
         if resource_type_id is not None:
             conditions.append(
-                exists().where(and_(res.c.id == alloc.c.reservation_id, res.c.resource_type_id == resource_type_id))
+                exists().where(
+                    and_(res.c.id == alloc.c.reservation_id, res.c.resource_type_id == resource_type_id)
+                )
             )
         return bool(await self.scalar(select(exists().where(*conditions))))
 

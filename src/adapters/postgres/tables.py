@@ -27,10 +27,24 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 metadata = MetaData(naming_convention=convention)
 
 RESERVATION_STATUSES = (
-    "pending", "pending_payment", "confirmed", "waitlist", "cancelled", "expired", "completed", "no_show"
+    "pending",
+    "pending_payment",
+    "confirmed",
+    "waitlist",
+    "cancelled",
+    "expired",
+    "completed",
+    "no_show",
 )
 PAYMENT_STATUSES = (
-    "not_required", "pending", "processing", "succeeded", "failed", "expired", "refunded", "partially_refunded"
+    "not_required",
+    "pending",
+    "processing",
+    "succeeded",
+    "failed",
+    "expired",
+    "refunded",
+    "partially_refunded",
 )
 
 
@@ -252,9 +266,7 @@ reservations = Table(
     CheckConstraint("quantity >= 1", name="quantity"),
     CheckConstraint(_in("status", RESERVATION_STATUSES), name="status"),
     CheckConstraint(_in("payment_status", PAYMENT_STATUSES), name="payment_status"),
-    CheckConstraint(
-        "quote_total = quote_subtotal + quote_service_fee + quote_taxes", name="quote_total"
-    ),
+    CheckConstraint("quote_total = quote_subtotal + quote_service_fee + quote_taxes", name="quote_total"),
 )
 
 reservation_allocations = Table(
@@ -277,7 +289,9 @@ reservation_allocations = Table(
         ondelete="CASCADE",
     ),
     ForeignKeyConstraint(["organisation_id", "resource_id"], ["resources.organisation_id", "resources.id"]),
-    UniqueConstraint("organisation_id", "reservation_id", "resource_id", name="uq_reservation_allocations_resource"),
+    UniqueConstraint(
+        "organisation_id", "reservation_id", "resource_id", name="uq_reservation_allocations_resource"
+    ),
     CheckConstraint("quantity >= 1", name="quantity"),
     CheckConstraint("occupied_until > occupied_from", name="time_order"),
 )
@@ -299,7 +313,9 @@ payments = Table(
     ForeignKeyConstraint(
         ["organisation_id", "reservation_id"], ["reservations.organisation_id", "reservations.id"]
     ),
-    UniqueConstraint("organisation_id", "payment_intent_id", name="uq_payments_organisation_id_payment_intent_id"),
+    UniqueConstraint(
+        "organisation_id", "payment_intent_id", name="uq_payments_organisation_id_payment_intent_id"
+    ),
     Index("ix_payments_reservation_id", "reservation_id"),
     CheckConstraint("amount >= 0", name="amount"),
 )
@@ -321,7 +337,9 @@ refunds = Table(
         ["organisation_id", "reservation_id"], ["reservations.organisation_id", "reservations.id"]
     ),
     ForeignKeyConstraint(["payment_id"], ["payments.id"]),
-    UniqueConstraint("organisation_id", "stripe_refund_id", name="uq_refunds_organisation_id_stripe_refund_id"),
+    UniqueConstraint(
+        "organisation_id", "stripe_refund_id", name="uq_refunds_organisation_id_stripe_refund_id"
+    ),
     Index("ix_refunds_reservation_id", "reservation_id"),
     CheckConstraint("amount > 0", name="amount"),
 )

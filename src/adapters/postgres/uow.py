@@ -12,9 +12,28 @@ from adapters.postgres.catalog_repo import SqlOrganisations, SqlResources, SqlRe
 from adapters.postgres.errors import translated
 from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefreshTokens, SqlUsers
 from adapters.postgres.reservation_repo import SqlReservations
+from application.ports import (
+    ApiKeys,
+    Memberships,
+    Organisations,
+    RefreshTokens,
+    Reservations,
+    Resources,
+    ResourceTypes,
+    Users,
+)
 
 
 class SqlUnitOfWork:
+    users: Users
+    memberships: Memberships
+    api_keys: ApiKeys
+    refresh_tokens: RefreshTokens
+    organisations: Organisations
+    resource_types: ResourceTypes
+    resources: Resources
+    reservations: Reservations
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._conn: AsyncConnection | None = None

@@ -75,7 +75,7 @@ def problem(
 def _domain(_: Request[Any, Any, Any], exc: e.DomainError) -> Response[dict[str, Any]]:
     for cls in type(exc).__mro__:
         if cls in TABLE:
-            status, code, title = TABLE[cls]  # type: ignore[index]
+            status, code, title = TABLE[cls]
             break
     else:  # pragma: no cover - every domain error is in the table
         status, code, title = 400, "VALIDATION_ERROR", "Invalid request"
@@ -93,7 +93,9 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
             field = str(item.get("key") or item.get("source") or "body")
             errors.append({"field": field, "message": str(item.get("message", "invalid"))})
     detail = errors[0]["message"] if errors else (exc.detail or "the request is malformed")
-    return problem(400, "VALIDATION_ERROR", "Invalid request", detail, errors or [{"field": "body", "message": detail}])
+    return problem(
+        400, "VALIDATION_ERROR", "Invalid request", detail, errors or [{"field": "body", "message": detail}]
+    )
 
 
 def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
@@ -109,7 +111,9 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, A
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, request.scope.get("path"))
-    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal error", "something went wrong on our side")
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal error", "something went wrong on our side"
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -19,8 +19,12 @@ LEASE_SECONDS = 60  # a claim whose process died is taken over after this
 WAIT_SECONDS = 10.0  # how long a duplicate waits for the first request before answering 409
 
 
-def json_response(body: msgspec.Struct, status: int, headers: dict[str, str] | None = None) -> Response[bytes]:
-    return Response(msgspec.json.encode(body), status_code=status, media_type="application/json", headers=headers)
+def json_response(
+    body: msgspec.Struct, status: int, headers: dict[str, str] | None = None
+) -> Response[bytes]:
+    return Response(
+        msgspec.json.encode(body), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 async def idempotent(
@@ -42,26 +46,37 @@ async def idempotent(
     while True:
         claim = await store.claim(organisation_id, scope, key, digest, LEASE_SECONDS)
         if claim.state == "mismatch":
-            return problem(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused",
-                           "this Idempotency-Key was used with a different request")
+            return problem(
+                422,
+                "IDEMPOTENCY_KEY_REUSED",
+                "Idempotency key reused",
+                "this Idempotency-Key was used with a different request",
+            )
         if claim.state == "replay" and claim.response is not None:
             stored = claim.response
             headers = stored.headers | {"Idempotent-Replayed": "true"}
-            return Response(stored.body, status_code=stored.status, media_type="application/json", headers=headers)
+            return Response(
+                stored.body, status_code=stored.status, media_type="application/json", headers=headers
+            )
         if claim.state == "new":
             break
         if asyncio.get_running_loop().time() >= deadline:
-            return problem(409, "IDEMPOTENCY_IN_PROGRESS", "Request in progress",
-                           "a request with this Idempotency-Key is still being processed")
+            return problem(
+                409,
+                "IDEMPOTENCY_IN_PROGRESS",
+                "Request in progress",
+                "a request with this Idempotency-Key is still being processed",
+            )
         await asyncio.sleep(0.1)
     try:
         response = await run()
     except BaseException:
         await asyncio.shield(store.release(organisation_id, scope, key))
         raise
-    if response.status_code < 300:
+    status = response.status_code or 200
+    if status < 300:
         headers = {k: v for k, v in (response.headers or {}).items() if k.lower() in ("etag", "location")}
-        stored = StoredResponse(response.status_code, bytes(response.content), headers)
+        stored = StoredResponse(status, bytes(response.content), headers)
         await asyncio.shield(store.complete(organisation_id, scope, key, stored))
     else:
         await asyncio.shield(store.release(organisation_id, scope, key))

@@ -57,9 +57,12 @@ def resource_type(rt: ResourceType) -> ResourceTypeOut:
         payment_required=rt.payment_required,
         requires_approval=rt.requires_approval,
         publicly_bookable=rt.publicly_bookable,
-        weekly_hours={day: [IntervalOut(i.start, i.end) for i in spans] for day, spans in rt.hours.weekly.items()},
+        weekly_hours={
+            day: [IntervalOut(i.start, i.end) for i in spans] for day, spans in rt.hours.weekly.items()
+        },
         date_overrides=[
-            DateOverrideOut(o.day, o.closed, [IntervalOut(i.start, i.end) for i in o.hours]) for o in rt.hours.overrides
+            DateOverrideOut(o.day, o.closed, [IntervalOut(i.start, i.end) for i in o.hours])
+            for o in rt.hours.overrides
         ],
         created_at=utc(rt.created_at),
         updated_at=utc(rt.updated_at),
@@ -128,4 +131,3 @@ def reservation(r: Reservation) -> ReservationOut:
         cancelled_at=utc(r.cancelled_at),
         cancel_reason=r.cancel_reason,
     )
-

@@ -59,7 +59,8 @@ def test_best_fit_uses_the_fewest_and_tightest_resources() -> None:
     assert [(a.resource_id, a.quantity) for a in allocate(resources, [], at(0), at(60), 2)] == [(2, 2)]
     assert [(a.resource_id, a.quantity) for a in allocate(resources, [], at(0), at(60), 3)] == [(3, 3)]
     spread = allocate(resources, [], at(0), at(60), 6)
-    assert len(spread) == 2 and sum(a.quantity for a in spread) == 6
+    assert len(spread) == 2
+    assert sum(a.quantity for a in spread) == 6
     with pytest.raises(SlotUnavailable):
         allocate(resources, [], at(0), at(60), 10)
 

@@ -40,7 +40,9 @@ def _weekly(body: WeeklyHoursBody) -> dict[str, tuple[Interval, ...]]:
 
 
 def _overrides(bodies: list[DateOverrideBody]) -> tuple[DateOverride, ...]:
-    return tuple(DateOverride(o.date, o.closed, tuple(Interval(i.start, i.end) for i in o.hours)) for o in bodies)
+    return tuple(
+        DateOverride(o.date, o.closed, tuple(Interval(i.start, i.end) for i in o.hours)) for o in bodies
+    )
 
 
 def _set(data: msgspec.Struct) -> dict[str, Any]:
@@ -62,18 +64,27 @@ class ResourceTypesController(Controller):
 
     @get("/")
     async def list_types(
-        self, ctx: NamedDependency[Context], caller: NamedDependency[Caller], page: NamedDependency[PageRequest]
+        self,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+        page: NamedDependency[PageRequest],
     ) -> ResourceTypeList:
         found = await catalog.list_resource_types(ctx, caller, page)
         return ResourceTypeList([present.resource_type(t) for t in found.items], pagination(found))  # type: ignore[arg-type]
 
     @get("/{type_id:int}")
-    async def get_one(self, type_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> ResourceTypeOut:
+    async def get_one(
+        self, type_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> ResourceTypeOut:
         return present.resource_type(await catalog.get_resource_type(ctx, caller, type_id))
 
     @patch("/{type_id:int}")
     async def update(
-        self, type_id: PathId, data: ResourceTypePatch, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        type_id: PathId,
+        data: ResourceTypePatch,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
     ) -> ResourceTypeOut:
         changes = _set(data)
         if "weekly_hours" in changes:
@@ -83,7 +94,9 @@ class ResourceTypesController(Controller):
         return present.resource_type(await catalog.update_resource_type(ctx, caller, type_id, changes))
 
     @delete("/{type_id:int}", status_code=204)
-    async def remove(self, type_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> None:
+    async def remove(
+        self, type_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> None:
         await catalog.delete_resource_type(ctx, caller, type_id)
 
 
@@ -92,7 +105,9 @@ class ResourcesController(Controller):
     tags = ["catalog"]
 
     @post("/", status_code=201)
-    async def create(self, data: ResourceBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> ResourceOut:
+    async def create(
+        self, data: ResourceBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> ResourceOut:
         draft = Resource(0, 0, data.resource_type_id, data.name, data.capacity, data.is_active)
         return present.resource(await catalog.create_resource(ctx, caller, draft))
 
@@ -102,23 +117,33 @@ class ResourcesController(Controller):
         ctx: NamedDependency[Context],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
-        resource_type_id: Annotated[int | None, Parameter(query="resourceTypeId", ge=1, required=False)] = None,
+        resource_type_id: Annotated[
+            int | None, Parameter(query="resourceTypeId", ge=1, required=False)
+        ] = None,
     ) -> ResourceList:
         found = await catalog.list_resources(ctx, caller, page, resource_type_id)
         return ResourceList([present.resource(r) for r in found.items], pagination(found))  # type: ignore[arg-type]
 
     @get("/{resource_id:int}")
-    async def get_one(self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> ResourceOut:
+    async def get_one(
+        self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> ResourceOut:
         return present.resource(await catalog.get_resource(ctx, caller, resource_id))
 
     @patch("/{resource_id:int}")
     async def update(
-        self, resource_id: PathId, data: ResourcePatch, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        resource_id: PathId,
+        data: ResourcePatch,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
     ) -> ResourceOut:
         return present.resource(await catalog.update_resource(ctx, caller, resource_id, _set(data)))
 
     @delete("/{resource_id:int}", status_code=204)
-    async def remove(self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> None:
+    async def remove(
+        self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> None:
         await catalog.delete_resource(ctx, caller, resource_id)
 
     @get("/{resource_id:int}/public-token")

@@ -59,7 +59,9 @@ async def _profile(ctx: Context, user_id: int) -> MeOut:
         email=found.user.email,
         name=found.user.name,
         active_organisation_id=found.active_organisation_id,
-        organisations=[MembershipOut(m.organisation_id, m.slug, m.name, m.role.value) for m in found.organisations],
+        organisations=[
+            MembershipOut(m.organisation_id, m.slug, m.name, m.role.value) for m in found.organisations
+        ],
     )
 
 
@@ -105,7 +107,10 @@ class ApiKeysController(Controller):
 
     @get("/")
     async def list_keys(
-        self, ctx: NamedDependency[Context], caller: NamedDependency[Caller], page: NamedDependency[PageRequest]
+        self,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+        page: NamedDependency[PageRequest],
     ) -> ApiKeyList:
         found = await api_keys.list_api_keys(ctx, caller, page)
         return ApiKeyList([present.api_key(k) for k in found.items], pagination(found))  # type: ignore[arg-type]

@@ -38,7 +38,9 @@ def _member(m: MemberView) -> MemberOut:
 
 def _patch_values(data: OrganisationPatch) -> dict[str, Any]:
     if data.commission_bps is not msgspec.UNSET:
-        raise InvalidInput("commissionBps is set by the platform operator, not by the organisation", "commissionBps")
+        raise InvalidInput(
+            "commissionBps is set by the platform operator, not by the organisation", "commissionBps"
+        )
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     changes.pop("commission_bps", None)
     if "cancellation_policy" in changes:
@@ -62,7 +64,13 @@ class OrganisationsController(Controller):
             else tuple(PolicyTier(t.min_hours_before, t.refund_percent) for t in data.cancellation_policy)
         )
         new = orgs.NewOrganisation(
-            data.name, data.slug, data.timezone, data.currency, data.service_fee_bps, data.tax_bps, policy,
+            data.name,
+            data.slug,
+            data.timezone,
+            data.currency,
+            data.service_fee_bps,
+            data.tax_bps,
+            policy,
             data.public_booking_enabled,
         )
         org = await orgs.create_organisation(ctx, caller, new)
@@ -70,7 +78,10 @@ class OrganisationsController(Controller):
 
     @get("/")
     async def list_mine(
-        self, ctx: NamedDependency[Context], caller: NamedDependency[Caller], page: NamedDependency[PageRequest]
+        self,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+        page: NamedDependency[PageRequest],
     ) -> OrganisationList:
         found = await orgs.my_organisations(ctx, caller, page)
         bps = ctx.policy.platform_commission_bps
@@ -107,7 +118,11 @@ class OrganisationsController(Controller):
 
     @post("/{organisation_id:int}/members", status_code=201)
     async def add_member(
-        self, organisation_id: OrgId, data: MemberBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        organisation_id: OrgId,
+        data: MemberBody,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
     ) -> MemberOut:
         return _member(await orgs.add_member(ctx, caller, organisation_id, data.email, Role(data.role)))
 

@@ -95,7 +95,9 @@ class ReservationsController(Controller):
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
         resource_id: Annotated[int | None, Parameter(query="resourceId", ge=1, required=False)] = None,
-        resource_type_id: Annotated[int | None, Parameter(query="resourceTypeId", ge=1, required=False)] = None,
+        resource_type_id: Annotated[
+            int | None, Parameter(query="resourceTypeId", ge=1, required=False)
+        ] = None,
         status: Annotated[str | None, Parameter(query="status", max_length=200, required=False)] = None,
         start_from: Annotated[datetime | None, Parameter(query="startFrom", required=False)] = None,
         end_to: Annotated[datetime | None, Parameter(query="endTo", required=False)] = None,
@@ -135,7 +137,9 @@ class ReservationsController(Controller):
         return Response(present.reservation(saved), headers=_etag(saved))
 
     @delete("/{reservation_id:int}", status_code=204)
-    async def remove(self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> None:
+    async def remove(
+        self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> None:
         await booking.delete_reservation(ctx, caller, reservation_id)
 
     @post("/{reservation_id:int}/cancel", status_code=200)

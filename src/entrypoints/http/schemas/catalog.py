@@ -78,14 +78,14 @@ class ResourceTypePatch(Body):
     name: Name | UnsetType = UNSET
     slot_minutes: SlotLength | UnsetType = UNSET
     weekly_hours: WeeklyHoursBody | UnsetType = UNSET
-    description: Text | None | UnsetType = UNSET
-    slot_interval_minutes: SlotLength | None | UnsetType = UNSET
+    description: Text | UnsetType | None = UNSET
+    slot_interval_minutes: SlotLength | UnsetType | None = UNSET
     max_slots_per_booking: Annotated[int, Meta(ge=1, le=1000)] | UnsetType = UNSET
     buffer_before_minutes: Annotated[int, Meta(ge=0, le=1440)] | UnsetType = UNSET
     buffer_after_minutes: Annotated[int, Meta(ge=0, le=1440)] | UnsetType = UNSET
     min_notice_minutes: Minutes | UnsetType = UNSET
     max_advance_days: Days | UnsetType = UNSET
-    max_quantity: Positive | None | UnsetType = UNSET
+    max_quantity: Positive | UnsetType | None = UNSET
     price_amount: Amount | UnsetType = UNSET
     price_currency: Currency | UnsetType = UNSET
     payment_required: bool | UnsetType = UNSET

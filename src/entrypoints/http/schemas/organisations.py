@@ -35,7 +35,7 @@ class OrganisationPatch(Body):
     tax_bps: Bps | UnsetType = UNSET
     cancellation_policy: Policy | UnsetType = UNSET
     public_booking_enabled: bool | UnsetType = UNSET
-    commission_bps: int | None | UnsetType = UNSET  # read-only: naming it is a 400
+    commission_bps: int | UnsetType | None = UNSET  # read-only: naming it is a 400
 
 
 class StripeStatusOut(Out):

@@ -36,9 +36,18 @@ class ReservationPatch(Body):
     end_time: Aware | UnsetType = UNSET
     quantity: Quantity | UnsetType = UNSET
     customer_info: CustomerBody | UnsetType = UNSET
-    notes: Text | None | UnsetType = UNSET
+    notes: Text | UnsetType | None = UNSET
     status: (
-        Literal["pending", "confirmed", "cancelled", "completed", "no_show", "waitlist", "pending_payment", "expired"]
+        Literal[
+            "pending",
+            "confirmed",
+            "cancelled",
+            "completed",
+            "no_show",
+            "waitlist",
+            "pending_payment",
+            "expired",
+        ]
         | UnsetType
     ) = UNSET
     resource_id: Id | UnsetType = UNSET
