@@ -31,7 +31,7 @@ class Staff:
 
     @property
     def headers(self) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.token}"} | self.extra_headers
+        headers = ({"Authorization": f"Bearer {self.token}"} if self.token else {}) | self.extra_headers
         if self.organisation_id is not None:
             headers.setdefault("X-Organisation-Id", str(self.organisation_id))
         return headers
@@ -64,6 +64,11 @@ class Staff:
     def resource(self, resource_type_id: int, capacity: int = 1, **fields: Any) -> dict[str, Any]:
         body = {"name": unique("res"), "resourceTypeId": resource_type_id, "capacity": capacity} | fields
         return self.ok("POST", "/api/resources", 201, json=body)  # type: ignore[no-any-return]
+
+
+def by_api_key(client: httpx.Client, key: str) -> Staff:
+    """A caller that authenticates with an API key alone."""
+    return Staff(client, "", "", "", 0, extra_headers={"X-API-Key": key})
 
 
 def sign_up(client: httpx.Client, name: str = "Staff") -> Staff:

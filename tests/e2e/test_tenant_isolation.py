@@ -1,0 +1,143 @@
+"""Tenant isolation: organisation B, by member or API key, using A's ids gets 404 and learns nothing.
+
+The routes come from the running app's own OpenAPI document; a route this file does not cover fails the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.api import Staff, by_api_key, member, with_organisation
+
+pytestmark = pytest.mark.e2e
+
+MISSING = 987_654_321
+
+# Routes that name no organisation-owned id, each with why it needs no isolation case.
+EXEMPT = {
+    "GET /health": "no data",
+    "GET /ready": "no data",
+    "POST /api/auth/login": "the caller's own credentials",
+    "POST /api/auth/refresh": "the caller's own token",
+    "POST /api/auth/register": "creates a new user",
+    "GET /api/users/me": "the caller's own profile",
+    "POST /api/organisations": "creates a new organisation",
+    "GET /api/organisations": "lists the caller's own memberships (checked below)",
+    "GET /api/api-keys": "lists the active organisation's keys (checked below)",
+    "GET /api/resource-types": "lists the active organisation's types (checked below)",
+    "GET /api/resources": "lists the active organisation's resources (checked below)",
+    "GET /api/reservations": "lists the active organisation's reservations (checked below)",
+}
+
+
+@dataclass
+class World:
+    a: Staff
+    b: Staff
+    ids: dict[str, Any]
+
+
+Case = Callable[[Staff, dict[str, Any]], httpx.Response]
+
+SLOT = {"startTime": "2033-02-02T10:00:00Z", "endTime": "2033-02-02T11:00:00Z"}
+
+CASES: dict[str, Case] = {
+    "PUT /api/users/me/active-organisation": lambda s, i: s.request("PUT", "/api/users/me/active-organisation", json={"organisationId": i["org"]}),
+    "POST /api/api-keys": lambda s, i: s.post("/api/api-keys", json={"name": "k", "organisationId": i["org"], "scopes": ["catalog:read"]}),
+    "DELETE /api/api-keys/{key_id}": lambda s, i: s.delete(f"/api/api-keys/{i['key']}"),
+    "GET /api/organisations/{organisation_id}": lambda s, i: s.get(f"/api/organisations/{i['org']}"),
+    "PATCH /api/organisations/{organisation_id}": lambda s, i: s.patch(f"/api/organisations/{i['org']}", json={"taxBps": 1}),
+    "GET /api/organisations/{organisation_id}/members": lambda s, i: s.get(f"/api/organisations/{i['org']}/members"),
+    "POST /api/organisations/{organisation_id}/members": lambda s, i: s.post(f"/api/organisations/{i['org']}/members", json={"email": i["b_email"], "role": "owner"}),
+    "PATCH /api/organisations/{organisation_id}/members/{user_id}": lambda s, i: s.patch(f"/api/organisations/{i['org']}/members/{i['user']}", json={"role": "viewer"}),
+    "DELETE /api/organisations/{organisation_id}/members/{user_id}": lambda s, i: s.delete(f"/api/organisations/{i['org']}/members/{i['user']}"),
+    "POST /api/resource-types": None,  # type: ignore[dict-item]  # creates in B's own organisation: no A id to name
+    "GET /api/resource-types/{type_id}": lambda s, i: s.get(f"/api/resource-types/{i['type']}"),
+    "PATCH /api/resource-types/{type_id}": lambda s, i: s.patch(f"/api/resource-types/{i['type']}", json={"name": "mine"}),
+    "DELETE /api/resource-types/{type_id}": lambda s, i: s.delete(f"/api/resource-types/{i['type']}"),
+    "POST /api/resources": lambda s, i: s.post("/api/resources", json={"name": "r", "resourceTypeId": i["type"]}),
+    "GET /api/resources/{resource_id}": lambda s, i: s.get(f"/api/resources/{i['resource']}"),
+    "PATCH /api/resources/{resource_id}": lambda s, i: s.patch(f"/api/resources/{i['resource']}", json={"capacity": 9}),
+    "DELETE /api/resources/{resource_id}": lambda s, i: s.delete(f"/api/resources/{i['resource']}"),
+    "GET /api/resources/{resource_id}/public-token": lambda s, i: s.get(f"/api/resources/{i['resource']}/public-token"),
+    "POST /api/resources/{resource_id}/regenerate-token": lambda s, i: s.post(f"/api/resources/{i['resource']}/regenerate-token"),
+    "POST /api/reservations": lambda s, i: s.post("/api/reservations", json=SLOT | {"resourceId": i["resource"]}),
+    "GET /api/reservations/{reservation_id}": lambda s, i: s.get(f"/api/reservations/{i['reservation']}"),
+    "PATCH /api/reservations/{reservation_id}": lambda s, i: s.patch(f"/api/reservations/{i['reservation']}", json={"notes": "mine"}),
+    "DELETE /api/reservations/{reservation_id}": lambda s, i: s.delete(f"/api/reservations/{i['reservation']}"),
+    "POST /api/reservations/{reservation_id}/cancel": lambda s, i: s.post(f"/api/reservations/{i['reservation']}/cancel", json={}),
+}
+# Creating a type names no id of A's; B's type is made in B's organisation (checked in test_lists_show_only_mine).
+CASES = {k: v for k, v in CASES.items() if v is not None}
+EXEMPT["POST /api/resource-types"] = "creates in the caller's own organisation"
+
+
+def app_routes(client: httpx.Client) -> set[str]:
+    spec = client.get("/schema/openapi.json").json()
+    methods = {"get", "post", "put", "patch", "delete"}
+    return {f"{m.upper()} {path}" for path, ops in spec["paths"].items() for m in ops if m in methods}
+
+
+@pytest.fixture(scope="module")
+def world(server: Any) -> World:
+    client = httpx.Client(base_url=server.url, timeout=30)
+    a = with_organisation(client)
+    colleague = member(client, a, "staff")
+    rt = a.resource_type()
+    resource = a.resource(rt["id"])
+    reservation = a.ok("POST", "/api/reservations", 201, json=SLOT | {"resourceId": resource["id"], "notes": "A's secret note"})
+    key = a.ok("POST", "/api/api-keys", 201, json={"name": "a-key", "organisationId": a.organisation_id, "scopes": ["catalog:read"]})
+    b = with_organisation(client)
+    ids = {"org": a.organisation_id, "user": colleague.user_id, "type": rt["id"], "resource": resource["id"],
+           "reservation": reservation["id"], "key": key["id"], "b_email": b.email}
+    return World(a, b, ids)
+
+
+def test_every_route_is_covered(client: httpx.Client) -> None:
+    routes = app_routes(client)
+    untested = routes - set(CASES) - set(EXEMPT)
+    assert not untested, f"routes without a tenant-isolation case: {sorted(untested)}"
+    assert not (set(CASES) | set(EXEMPT)) - routes, "cases for routes that no longer exist"
+
+
+@pytest.mark.parametrize("route", sorted(CASES))
+def test_another_organisations_ids_are_not_found(world: World, route: str) -> None:
+    answer = CASES[route](world.b, world.ids)
+    missing = CASES[route](world.b, {k: (MISSING if isinstance(v, int) else v) for k, v in world.ids.items()})
+    assert answer.status_code == 404, (route, answer.text)
+    assert answer.json() == missing.json()  # exactly what a missing id answers: nothing learned
+
+
+@pytest.mark.parametrize("route", sorted(CASES))
+def test_an_api_key_of_another_organisation_learns_nothing(world: World, route: str) -> None:
+    key = world.b.ok("POST", "/api/api-keys", 201, json={
+        "name": "b-key", "organisationId": world.b.organisation_id,
+        "scopes": ["reservations:read", "reservations:write", "catalog:read", "catalog:write"]})["key"]
+    as_key = by_api_key(world.b.client, key)
+    answer = CASES[route](as_key, world.ids)
+    # 404 where keys may go; 403 before any lookup where keys never may (members, settings, keys)
+    assert answer.status_code in (403, 404), (route, answer.text)
+    missing = CASES[route](as_key, {k: (MISSING if isinstance(v, int) else v) for k, v in world.ids.items()})
+    assert answer.json() == missing.json()
+
+
+def test_a_is_untouched_and_lists_show_only_mine(world: World) -> None:
+    a, b = world.a, world.b
+    assert a.ok("GET", f"/api/reservations/{world.ids['reservation']}")["notes"] == "A's secret note"
+    assert a.ok("GET", f"/api/reservations/{world.ids['reservation']}")["status"] == "confirmed"
+    assert a.ok("GET", f"/api/resources/{world.ids['resource']}")["capacity"] == 1
+    assert a.ok("GET", f"/api/organisations/{a.organisation_id}")["taxBps"] == 0
+    assert a.ok("GET", f"/api/organisations/{a.organisation_id}/members")["pagination"]["total"] == 2
+    assert len(a.ok("GET", "/api/api-keys")["data"]) == 1
+    for path in ("/api/reservations", "/api/resource-types", "/api/resources"):
+        listed = b.ok("GET", path)["data"]
+        assert all(item["organisationId"] == b.organisation_id for item in listed), path
+    assert [o["id"] for o in b.ok("GET", "/api/organisations")["data"]] == [b.organisation_id]
+    assert b.ok("GET", f"/api/reservations?resourceId={world.ids['resource']}")["data"] == []
+    assert b.ok("GET", f"/api/resources?resourceTypeId={world.ids['type']}")["data"] == []
+    assert all(k["organisationId"] == b.organisation_id for k in b.ok("GET", "/api/api-keys")["data"])
