@@ -1,0 +1,59 @@
+"""No response or log line carries a password, a hash, a token or a key."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+from tests.support.api import PASSWORD, by_api_key, sign_up, with_organisation
+from tests.support.servers import JWT_SECRET, Server
+
+pytestmark = pytest.mark.e2e
+
+
+def test_secrets_stay_out_of_responses_and_logs(client: httpx.Client, server: Server) -> None:
+    bodies: list[str] = []
+
+    def keep(response: httpx.Response) -> httpx.Response:
+        bodies.append(response.text)
+        return response
+
+    owner = with_organisation(client)
+    user = sign_up(client)
+    keep(client.post("/api/auth/login", json={"email": user.email, "password": "wrong-password-1"}))
+    pair = client.post("/api/auth/refresh", json={"refreshToken": user.refresh_token}).json()  # issues it: not kept
+    keep(client.post("/api/auth/refresh", json={"refreshToken": user.refresh_token}))  # a reuse
+    created = owner.ok("POST", "/api/api-keys", 201, json={
+        "name": "k", "organisationId": owner.organisation_id, "scopes": ["catalog:read"]})
+    key = created["key"]
+    keyed = by_api_key(client, key)
+    keep(keyed.get("/api/resource-types"))
+    keep(keyed.get("/api/users/me"))
+    keep(client.get("/api/resource-types", headers={"X-API-Key": key + "x"}))
+    keep(owner.get("/api/api-keys"))
+    keep(owner.get("/api/users/me"))
+    keep(owner.get(f"/api/organisations/{owner.organisation_id}/members"))
+    keep(owner.post(f"/api/organisations/{owner.organisation_id}/members", json={"email": user.email, "role": "viewer"}))
+    rt = owner.resource_type()
+    keep(owner.get(f"/api/resources/{owner.resource(rt['id'])['id']}"))
+
+    secrets = {
+        "password": PASSWORD,
+        "jwt secret": JWT_SECRET,
+        "access token": owner.token,
+        "refresh token": user.refresh_token,
+        "rotated refresh token": pair["refreshToken"],
+        "api key": key,
+        "api key hash": hashlib.sha256(key.encode()).hexdigest(),
+        "refresh token hash": hashlib.sha256(user.refresh_token.encode()).hexdigest(),
+    }
+    log = server.log()
+    assert log.strip(), "the server wrote no log at all"
+    for name, value in secrets.items():
+        assert value not in log, f"the {name} appears in the server log"
+        assert all(value not in body for body in bodies), f"the {name} appears in a response"
+    for marker in ("$argon2", "password_hash", "passwordHash", "key_hash", "keyHash", "token_hash", "tokenHash"):
+        assert marker not in log
+        assert all(marker not in body for body in bodies), marker
