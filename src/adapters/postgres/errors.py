@@ -14,6 +14,11 @@ UNIQUE, EXCLUSION, FOREIGN_KEY, CHECK = "23505", "23P01", "23503", "23514"
 # Connection failures, shutdown, too many connections, statement or lock timeouts: try again.
 RETRYABLE_PREFIXES = ("08", "57P", "53")
 TIMEOUTS = {"57014", "55P03"}
+UNIQUE_MESSAGES = {
+    "uq_users_email_lower": "an account with that e-mail already exists",
+    "uq_organisations_slug": "that slug is taken",
+    "pk_memberships": "that user is already a member",
+}
 
 
 def _sqlstate(error: DBAPIError) -> str | None:
@@ -37,11 +42,11 @@ def translate(error: DBAPIError) -> DomainError:
     if state == EXCLUSION or constraint == "reservation_allocations_capacity":
         return SlotUnavailable("not enough free capacity for the requested time")
     if state == UNIQUE:
-        return AlreadyExists(f"that already exists ({constraint or 'unique'})")
+        return AlreadyExists(UNIQUE_MESSAGES.get(constraint, "that already exists"))
     if state == FOREIGN_KEY:
         return NotFound("a referenced record does not exist")
     if state == CHECK:
-        return InvalidInput(f"a value is out of range ({constraint or 'check'})")
+        return InvalidInput("a value is out of range", constraint or None)
     if isinstance(error, OperationalError | InterfaceError) or (
         state is not None and (state.startswith(RETRYABLE_PREFIXES) or state in TIMEOUTS)
     ):
