@@ -276,3 +276,17 @@ class IdempotencyStore(Protocol):
         self, organisation_id: int, scope: str, key: str, response: StoredResponse
     ) -> None: ...
     async def release(self, organisation_id: int, scope: str, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_after: int  # seconds until the window frees a request
+
+
+class RateLimiter(Protocol):
+    async def hit(self, name: str, client: str) -> RateDecision:
+        """Count one request of `client` against the limit `name`."""
+        ...

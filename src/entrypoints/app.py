@@ -12,12 +12,16 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
+from adapters.rate_limit import LimitsRateLimiter
 from entrypoints.composition import Runtime, build_runtime
 from entrypoints.http.deps import provide_caller, provide_ctx, provide_page
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesController
 from entrypoints.http.routes.identity import ApiKeysController, AuthController, UsersController
+from entrypoints.http.routes.manage import ManageController
 from entrypoints.http.routes.organisations import OrganisationsController
+from entrypoints.http.routes.public import SlugBookingController, TokenBookingController
 from entrypoints.http.routes.reservations import ReservationsController
 from entrypoints.http.routes.system import health, ready
 from entrypoints.settings import Settings
@@ -32,11 +36,17 @@ ROUTES: list[ControllerRouterHandler] = [
     ResourceTypesController,
     ResourcesController,
     ReservationsController,
+    SlugBookingController,
+    TokenBookingController,
+    ManageController,
 ]
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
     """The HTTP app; `runtime` lets a test hand in its own adapters."""
+    limiter = (
+        LimitsRateLimiter(settings.rate_limits, settings.redis_url) if settings.rate_limit_enabled else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -71,6 +81,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
+        middleware=[RateLimitMiddleware(limiter, settings.trusted_proxies)],
         openapi_config=openapi,
         request_max_body_size=settings.max_body_bytes,
         debug=False,

@@ -171,13 +171,15 @@ def session() -> Iterator[requests.Session]:
 def stats(request: pytest.FixtureRequest) -> Iterator[Stats]:
     collected = Stats()
     yield collected
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(collected.by_status.items()))
-        reporter.write_line(
-            f"\nfuzz: {len(collected.operations)} operations, {collected.cases} cases, "
-            f"{collected.requests} requests ({statuses})"
-        )
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(
+                f"\nfuzz: {len(collected.operations)} operations, {collected.cases} cases, "
+                f"{collected.requests} requests (by status {statuses})"
+            )
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -52,14 +52,9 @@ HTTP_CODES = {
 }
 
 
-def problem(
-    status: int,
-    code: str,
-    title: str,
-    detail: str,
-    errors: list[dict[str, str]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response[dict[str, Any]]:
+def problem_body(
+    status: int, code: str, title: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"urn:booking:problem:{code.lower().replace('_', '-')}",
         "title": title,
@@ -69,6 +64,18 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body = problem_body(status, code, title, detail, errors)
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

@@ -1,0 +1,53 @@
+"""Customer self-service by the secret manage token: read the booking, cancel it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.cancel import RefundOutcome
+from application.context import Context
+from domain.catalog import Organisation, ResourceType
+from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.reservation import Reservation
+from domain.status import ReservationStatus
+
+
+@dataclass(frozen=True)
+class ManagedBooking:
+    reservation: Reservation
+    organisation: Organisation
+    resource_type: ResourceType | None
+    refund_if_cancelled_now: int
+
+
+async def view(ctx: Context, manage_token: str) -> ManagedBooking:
+    """The booking behind a manage token; NotFound for any other token."""
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.by_manage_token(ctx.secret_hash(manage_token))
+        if reservation is None:
+            raise NotFound("no such booking")
+        org = await uow.organisations.by_id(reservation.organisation_id)
+        rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
+    assert org is not None
+    return ManagedBooking(reservation, org, rt, 0)
+
+
+async def cancel(ctx: Context, manage_token: str, reason: str | None) -> tuple[ManagedBooking, RefundOutcome]:
+    """The customer cancels; the snapshot policy decides any refund (payments come later)."""
+    if reason is not None and len(reason) > 500:
+        raise InvalidInput("a reason of at most 500 characters", "reason")
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.by_manage_token(ctx.secret_hash(manage_token), lock=True)
+        if reservation is None:
+            raise NotFound("no such booking")
+        if reservation.status != ReservationStatus.CANCELLED and reservation.start_time <= now:
+            raise InvalidTransition("a booking that has started is cancelled by the organisation, not online")
+        reservation.move_to(ReservationStatus.CANCELLED, now)
+        reservation.cancel_reason = reason
+        saved = await uow.reservations.update(reservation)
+        org = await uow.organisations.by_id(saved.organisation_id)
+        rt = await uow.resource_types.get(saved.organisation_id, saved.resource_type_id)
+        await uow.commit()
+    assert org is not None
+    return ManagedBooking(saved, org, rt, 0), RefundOutcome(False, 0, saved.quote.currency, "none")

@@ -1,0 +1,108 @@
+"""Per-route, per-client-IP rate limits: routes name their limit in `opt={"rate_limit": NAME}`."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
+
+from application.ports import RateDecision, RateLimiter
+from entrypoints.http.errors import PROBLEM, problem_body
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def client_ip(scope: Scope, trusted: Sequence[Network]) -> str:
+    """The peer's address; behind a trusted proxy, the last X-Forwarded-For hop that is not one."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if not trusted or not _is_trusted(peer, trusted):
+        return str(peer)
+    forwarded = ""
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-for":
+            forwarded = f"{forwarded},{value.decode('latin-1')}" if forwarded else value.decode("latin-1")
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop if _valid(hop) else str(peer)
+    return hops[0] if hops and _valid(hops[0]) else str(peer)
+
+
+def _valid(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def _headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"ratelimit-limit", str(decision.limit).encode()),
+        (b"ratelimit-remaining", str(decision.remaining).encode()),
+        (b"ratelimit-reset", str(decision.reset_after).encode()),
+    ]
+
+
+class RateLimitMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, limiter: RateLimiter | None, trusted_proxies: Sequence[str]) -> None:
+        self.limiter = limiter
+        self.trusted = [ipaddress.ip_network(cidr, strict=False) for cidr in trusted_proxies]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        handler: Any = scope.get("route_handler")
+        name = handler.opt.get("rate_limit") if handler is not None else None
+        if self.limiter is None or name is None:
+            await next_app(scope, receive, send)
+            return
+        decision = await self.limiter.hit(name, client_ip(scope, self.trusted))
+        if not decision.allowed:
+            body = msgspec.json.encode(
+                problem_body(
+                    429,
+                    "RATE_LIMITED",
+                    "Too many requests",
+                    f"too many requests; try again in {decision.reset_after} s",
+                )
+            )
+            headers = [
+                (b"content-type", PROBLEM.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(decision.reset_after).encode()),
+                *_headers(decision),
+            ]
+            start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 429, "headers": headers}
+            await send(start)
+            end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+            await send(end)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_headers(decision)]
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)

@@ -1,0 +1,177 @@
+"""Bodies of the public booking routes (no authentication)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from msgspec import Meta
+
+from entrypoints.http.schemas.common import Aware, Body, Id, Out, PolicyTierOut, Short, Text
+from entrypoints.http.schemas.reservations import QuoteOut
+
+Quantity = Annotated[int, Meta(ge=1, le=100_000)]
+Url = Annotated[str, Meta(max_length=2048)]
+
+
+class PublicOrganisationOut(Out):
+    slug: str
+    name: str
+    timezone: str
+    currency: str
+
+
+class PublicResourceOut(Out):
+    id: int
+    name: str
+
+
+class PublicResourceTypeOut(Out):
+    id: int
+    name: str
+    description: str | None
+    slot_minutes: int
+    max_slots_per_booking: int
+    max_quantity: int | None
+    price_amount: int
+    price_currency: str
+    payment_required: bool
+    bookable: bool
+    resources: list[PublicResourceOut]
+
+
+class SlugCatalogOut(Out):
+    organisation: PublicOrganisationOut
+    accepts_payments: bool
+    resource_types: list[PublicResourceTypeOut]
+
+
+class TokenResourceOut(Out):
+    id: int
+    name: str
+    capacity: int
+
+
+class TokenCatalogOut(Out):
+    organisation: PublicOrganisationOut
+    accepts_payments: bool
+    resource: TokenResourceOut
+    resource_type: PublicResourceTypeOut
+
+
+class SlotOut(Out):
+    start_time: datetime
+    end_time: datetime
+    available: bool
+    available_quantity: int
+
+
+class AvailabilityOut(Out):
+    date: date
+    timezone: str
+    resource_type_id: int
+    slots: list[SlotOut]
+
+
+class QuoteBody(Body):
+    start_time: Aware
+    end_time: Aware
+    resource_type_id: Id | None = None
+    resource_id: Id | None = None
+    quantity: Quantity = 1
+
+
+class PublicQuoteOut(Out):
+    unit_amount: int
+    units: int
+    subtotal: int
+    service_fee: int
+    taxes: int
+    total: int
+    currency: str
+    payment_required: bool
+
+
+class ReserveBody(Body):
+    start_time: Aware
+    end_time: Aware
+    customer_name: Annotated[str, Meta(min_length=1, max_length=200)]
+    customer_email: Annotated[str, Meta(min_length=3, max_length=254)]
+    customer_phone: Annotated[str, Meta(max_length=40)]
+    resource_type_id: Id | None = None
+    resource_id: Id | None = None
+    quantity: Quantity = 1
+    notes: Text | None = None
+    success_url: Url | None = None
+    cancel_url: Url | None = None
+
+
+class PaymentDataOut(Out):
+    provider: str
+    mode: str
+    checkout_url: str
+    stripe_checkout_session_id: str
+    amount: int
+    currency: str
+    status: str
+    status_url: str
+
+
+class ReserveOut(Out, omit_defaults=True):
+    reservation_id: int
+    reference: str
+    status: str
+    payment_status: str
+    requires_payment: bool
+    quoted_amount: int
+    quoted_currency: str
+    hold_expires_at: datetime | None
+    manage_token: str
+    checkout_url: str | None = None
+    stripe_checkout_session_id: str | None = None
+    payment_data: PaymentDataOut | None = None
+
+
+class NamedOut(Out):
+    id: int
+    name: str
+
+
+class OrganisationRefOut(Out):
+    slug: str
+    name: str
+
+
+class AmountOut(Out):
+    amount: int
+    currency: str
+
+
+class ManagedOut(Out):
+    reference: str
+    status: str
+    payment_status: str
+    start_time: datetime
+    end_time: datetime
+    quantity: int
+    organisation: OrganisationRefOut
+    resource_type: NamedOut
+    quote: QuoteOut
+    cancellation_policy_snapshot: list[PolicyTierOut]
+    refund_if_cancelled_now: AmountOut
+
+
+class ManageCancelBody(Body):
+    reason: Short | None = None
+
+
+class RefundViewOut(Out):
+    eligible: bool
+    amount: int
+    currency: str
+    status: str
+
+
+class ManagedCancellationOut(Out):
+    reservation: ManagedOut
+    refund: RefundViewOut
