@@ -64,14 +64,21 @@ def test_a_key_never_exceeds_its_creator(client: httpx.Client) -> None:
     admin = member(client, owner, "admin")
     staff = member(client, owner, "staff")
     # staff cannot manage keys at all
-    r = staff.post("/api/api-keys", json={"name": "k", "organisationId": owner.organisation_id, "scopes": ["catalog:read"]})
+    r = staff.post(
+        "/api/api-keys",
+        json={"name": "k", "organisationId": owner.organisation_id, "scopes": ["catalog:read"]},
+    )
     assert r.status_code == 403
     key = as_key(client, str(new_key(admin, ["catalog:write", "catalog:read"])["key"]))
     body = {"name": unique("t"), "slotMinutes": 30, "weeklyHours": {}}
     assert client.post("/api/resource-types", json=body, headers=key).status_code == 201
     # the creator is demoted to staff: the key's catalog:write stops working, reading still works
-    owner.ok("PATCH", f"/api/organisations/{owner.organisation_id}/members/{admin.user_id}", json={"role": "staff"})
-    assert client.post("/api/resource-types", json=body | {"name": unique("t")}, headers=key).status_code == 403
+    owner.ok(
+        "PATCH", f"/api/organisations/{owner.organisation_id}/members/{admin.user_id}", json={"role": "staff"}
+    )
+    assert (
+        client.post("/api/resource-types", json=body | {"name": unique("t")}, headers=key).status_code == 403
+    )
     assert client.get("/api/resource-types", headers=key).status_code == 200
     # the creator leaves: the key stops working altogether
     owner.ok("DELETE", f"/api/organisations/{owner.organisation_id}/members/{admin.user_id}", 204)
@@ -94,7 +101,10 @@ def test_revoked_expired_and_foreign_organisation_keys(client: httpx.Client) -> 
     time.sleep(2.5)
     assert client.get("/api/resource-types", headers=short).status_code == 401
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-    r = owner.post("/api/api-keys", json={"name": "k", "organisationId": owner.organisation_id, "scopes": ALL, "expiresAt": past})
+    r = owner.post(
+        "/api/api-keys",
+        json={"name": "k", "organisationId": owner.organisation_id, "scopes": ALL, "expiresAt": past},
+    )
     assert r.status_code == 400
     assert client.get("/api/resource-types", headers={"X-API-Key": "bk_deadbeef_nope"}).status_code == 401
 
@@ -111,21 +121,44 @@ def test_roles_owner_admin_staff_viewer(client: httpx.Client) -> None:
     assert viewer.post("/api/reservations", json=slot).status_code == 403
     # staff manage reservations, not the catalog, members or keys
     assert staff.post("/api/reservations", json=slot).status_code == 201
-    assert staff.post("/api/resource-types", json={"name": "x", "slotMinutes": 30, "weeklyHours": {}}).status_code == 403
+    assert (
+        staff.post(
+            "/api/resource-types", json={"name": "x", "slotMinutes": 30, "weeklyHours": {}}
+        ).status_code
+        == 403
+    )
     assert staff.patch(f"/api/organisations/{owner.organisation_id}", json={"taxBps": 5}).status_code == 403
-    assert staff.post(f"/api/organisations/{owner.organisation_id}/members", json={"email": viewer.email, "role": "staff"}).status_code == 403
+    assert (
+        staff.post(
+            f"/api/organisations/{owner.organisation_id}/members",
+            json={"email": viewer.email, "role": "staff"},
+        ).status_code
+        == 403
+    )
     # admins manage settings and members, but cannot make or change owners
     assert admin.patch(f"/api/organisations/{owner.organisation_id}", json={"taxBps": 5}).status_code == 200
-    r = admin.patch(f"/api/organisations/{owner.organisation_id}/members/{viewer.user_id}", json={"role": "owner"})
+    r = admin.patch(
+        f"/api/organisations/{owner.organisation_id}/members/{viewer.user_id}", json={"role": "owner"}
+    )
     assert r.status_code == 403
-    r = admin.patch(f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}", json={"role": "staff"})
+    r = admin.patch(
+        f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}", json={"role": "staff"}
+    )
     assert r.status_code == 403
     # the last owner cannot be demoted or removed
-    r = owner.patch(f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}", json={"role": "admin"})
+    r = owner.patch(
+        f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}", json={"role": "admin"}
+    )
     assert r.status_code == 409
-    assert owner.delete(f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}").status_code == 409
-    owner.ok("PATCH", f"/api/organisations/{owner.organisation_id}/members/{admin.user_id}", json={"role": "owner"})
-    owner.ok("PATCH", f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}", json={"role": "admin"})
+    assert (
+        owner.delete(f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}").status_code == 409
+    )
+    owner.ok(
+        "PATCH", f"/api/organisations/{owner.organisation_id}/members/{admin.user_id}", json={"role": "owner"}
+    )
+    owner.ok(
+        "PATCH", f"/api/organisations/{owner.organisation_id}/members/{owner.user_id}", json={"role": "admin"}
+    )
     members = owner.ok("GET", f"/api/organisations/{owner.organisation_id}/members")
     assert {m["role"] for m in members["data"]} == {"owner", "admin", "staff", "viewer"}
     assert members["pagination"]["total"] == 4

@@ -22,8 +22,12 @@ def second_server(database_url: str) -> Iterator[Server]:
     srv.stop()
 
 
-async def race(urls: list[str], headers: dict[str, str], body: dict[str, object], n: int) -> list[httpx.Response]:
-    clients = [httpx.AsyncClient(base_url=u, timeout=60, limits=httpx.Limits(max_connections=n)) for u in urls]
+async def race(
+    urls: list[str], headers: dict[str, str], body: dict[str, object], n: int
+) -> list[httpx.Response]:
+    clients = [
+        httpx.AsyncClient(base_url=u, timeout=60, limits=httpx.Limits(max_connections=n)) for u in urls
+    ]
     try:
         start = asyncio.Event()
 
@@ -44,7 +48,11 @@ def _setup(client: httpx.Client, capacity: int) -> tuple[Staff, dict[str, object
     owner = with_organisation(client)
     rt = owner.resource_type()
     room = owner.resource(rt["id"], capacity=capacity)
-    return owner, {"resourceId": room["id"], "startTime": "2032-01-05T10:00:00Z", "endTime": "2032-01-05T11:00:00Z"}
+    return owner, {
+        "resourceId": room["id"],
+        "startTime": "2032-01-05T10:00:00Z",
+        "endTime": "2032-01-05T11:00:00Z",
+    }
 
 
 def test_fifty_racing_creates_for_one_unit_give_one_reservation(
@@ -59,21 +67,30 @@ def test_fifty_racing_creates_for_one_unit_give_one_reservation(
     assert owner.ok("GET", "/api/reservations")["pagination"]["total"] == 1
 
 
-def test_capacity_three_gives_exactly_three_units(client: httpx.Client, server: Server, second_server: Server) -> None:
+def test_capacity_three_gives_exactly_three_units(
+    client: httpx.Client, server: Server, second_server: Server
+) -> None:
     owner, body = _setup(client, capacity=3)
     answers = asyncio.run(race([server.url, second_server.url], owner.headers, body, 50))
     assert sum(a.status_code == 201 for a in answers) == 3
     # with buffers of best fit across resources the same holds: the type now has 3 + 2 units
     rt_id = owner.ok("GET", "/api/resource-types")["data"][0]["id"]
     owner.resource(rt_id, capacity=2)
-    best_fit = {"resourceTypeId": rt_id, "startTime": body["startTime"], "endTime": body["endTime"], "quantity": 1}
+    best_fit = {
+        "resourceTypeId": rt_id,
+        "startTime": body["startTime"],
+        "endTime": body["endTime"],
+        "quantity": 1,
+    }
     answers = asyncio.run(race([server.url, second_server.url], owner.headers, best_fit, 30))
     assert sum(a.status_code == 201 for a in answers) == 2
     listed = owner.ok("GET", "/api/reservations?limit=100")["data"]
     assert sum(r["quantity"] for r in listed) == 5
 
 
-def test_the_database_refuses_a_conflicting_allocation_written_by_any_path(client: httpx.Client, database_url: str) -> None:
+def test_the_database_refuses_a_conflicting_allocation_written_by_any_path(
+    client: httpx.Client, database_url: str
+) -> None:
     owner, body = _setup(client, capacity=1)
     first = owner.ok("POST", "/api/reservations", 201, json=body)
     pair, body2 = _setup(client, capacity=2)
@@ -107,7 +124,9 @@ def test_the_database_refuses_a_conflicting_allocation_written_by_any_path(clien
                         """INSERT INTO reservation_allocations (organisation_id, reservation_id, resource_id, quantity,
                            occupied_from, occupied_until, holding, exclusive)
                            VALUES ($1, $2, $3, 1, '2032-01-05T10:30:00Z', '2032-01-05T10:45:00Z', false, false)""",
-                        org, new_id, resource,
+                        org,
+                        new_id,
+                        resource,
                     )
                 except asyncpg.PostgresError as exc:
                     errors.append(exc.sqlstate)
@@ -118,7 +137,8 @@ def test_the_database_refuses_a_conflicting_allocation_written_by_any_path(clien
                    occupied_from, occupied_until)
                    SELECT organisation_id, id, $2, 1, start_time, end_time FROM reservations
                     WHERE organisation_id = $1 AND source = 'sql'""",
-                owner.organisation_id, body["resourceId"],
+                owner.organisation_id,
+                body["resourceId"],
             )
             try:
                 await conn.execute("UPDATE reservations SET status = 'confirmed' WHERE id = $1", first["id"])

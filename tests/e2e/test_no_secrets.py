@@ -23,10 +23,16 @@ def test_secrets_stay_out_of_responses_and_logs(client: httpx.Client, server: Se
     owner = with_organisation(client)
     user = sign_up(client)
     keep(client.post("/api/auth/login", json={"email": user.email, "password": "wrong-password-1"}))
-    pair = client.post("/api/auth/refresh", json={"refreshToken": user.refresh_token}).json()  # issues it: not kept
+    pair = client.post(
+        "/api/auth/refresh", json={"refreshToken": user.refresh_token}
+    ).json()  # issues it: not kept
     keep(client.post("/api/auth/refresh", json={"refreshToken": user.refresh_token}))  # a reuse
-    created = owner.ok("POST", "/api/api-keys", 201, json={
-        "name": "k", "organisationId": owner.organisation_id, "scopes": ["catalog:read"]})
+    created = owner.ok(
+        "POST",
+        "/api/api-keys",
+        201,
+        json={"name": "k", "organisationId": owner.organisation_id, "scopes": ["catalog:read"]},
+    )
     key = created["key"]
     keyed = by_api_key(client, key)
     keep(keyed.get("/api/resource-types"))
@@ -35,7 +41,12 @@ def test_secrets_stay_out_of_responses_and_logs(client: httpx.Client, server: Se
     keep(owner.get("/api/api-keys"))
     keep(owner.get("/api/users/me"))
     keep(owner.get(f"/api/organisations/{owner.organisation_id}/members"))
-    keep(owner.post(f"/api/organisations/{owner.organisation_id}/members", json={"email": user.email, "role": "viewer"}))
+    keep(
+        owner.post(
+            f"/api/organisations/{owner.organisation_id}/members",
+            json={"email": user.email, "role": "viewer"},
+        )
+    )
     rt = owner.resource_type()
     keep(owner.get(f"/api/resources/{owner.resource(rt['id'])['id']}"))
 
@@ -54,6 +65,14 @@ def test_secrets_stay_out_of_responses_and_logs(client: httpx.Client, server: Se
     for name, value in secrets.items():
         assert value not in log, f"the {name} appears in the server log"
         assert all(value not in body for body in bodies), f"the {name} appears in a response"
-    for marker in ("$argon2", "password_hash", "passwordHash", "key_hash", "keyHash", "token_hash", "tokenHash"):
+    for marker in (
+        "$argon2",
+        "password_hash",
+        "passwordHash",
+        "key_hash",
+        "keyHash",
+        "token_hash",
+        "tokenHash",
+    ):
         assert marker not in log
         assert all(marker not in body for body in bodies), marker

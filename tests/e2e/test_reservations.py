@@ -32,22 +32,36 @@ def test_create_with_resource_list_or_best_fit(owner: Staff) -> None:
     assert fit["allocations"] == [{"resourceId": small["id"], "quantity": 2}]  # the tightest fit
     assert fit["status"] == "confirmed"
     assert fit["paymentStatus"] == "not_required"
-    assert fit["quote"] == {"unitAmount": 2500, "units": 4, "subtotal": 10000, "serviceFee": 250, "taxes": 1900, "total": 12150, "currency": "eur"}
+    assert fit["quote"] == {
+        "unitAmount": 2500,
+        "units": 4,
+        "subtotal": 10000,
+        "serviceFee": 250,
+        "taxes": 1900,
+        "total": 12150,
+        "currency": "eur",
+    }
     assert (fit["quotedUnitAmount"], fit["quotedTotalAmount"], fit["quotedCurrency"]) == (2500, 12150, "eur")
     assert fit["cancellationPolicySnapshot"][0] == {"minHoursBefore": 168, "refundPercent": 100}
     assert fit["reference"].startswith(f"{owner.slug[:3].upper()}-")
     spread = booked(owner, resourceIds=[big["id"], small["id"]], startTime=at(13), endTime=at(14))
     assert spread["quantity"] == 2
     assert sorted(spread["resourceIds"]) == sorted([big["id"], small["id"]])
-    pending = booked(owner, resourceId=big["id"], startTime=at(13), endTime=at(14), quantity=3, status="pending")
+    pending = booked(
+        owner, resourceId=big["id"], startTime=at(13), endTime=at(14), quantity=3, status="pending"
+    )
     assert pending["status"] == "pending"
-    full = owner.post("/api/reservations", json={"resourceId": big["id"], "startTime": at(13), "endTime": at(14)})
+    full = owner.post(
+        "/api/reservations", json={"resourceId": big["id"], "startTime": at(13), "endTime": at(14)}
+    )
     assert full.status_code == 409
     assert full.json()["code"] == "SLOT_UNAVAILABLE"
     waiting = booked(owner, resourceId=big["id"], startTime=at(13), endTime=at(14), status="waitlist")
     assert waiting["status"] == "waitlist"
     # the snapshots do not follow later changes of the organisation
-    owner.ok("PATCH", f"/api/organisations/{owner.organisation_id}", json={"taxBps": 0, "cancellationPolicy": []})
+    owner.ok(
+        "PATCH", f"/api/organisations/{owner.organisation_id}", json={"taxBps": 0, "cancellationPolicy": []}
+    )
     again = owner.ok("GET", f"/api/reservations/{fit['id']}")
     assert again["quote"] == fit["quote"]
     assert again["cancellationPolicySnapshot"] == fit["cancellationPolicySnapshot"]
@@ -57,10 +71,15 @@ def test_buffers_and_staff_may_book_outside_hours(owner: Staff) -> None:
     rt = owner.resource_type(bufferAfterMinutes=30, weeklyHours={})  # never open: staff may still book
     room = owner.resource(rt["id"])
     booked(owner, resourceId=room["id"], startTime=at(9), endTime=at(10))
-    r = owner.post("/api/reservations", json={"resourceId": room["id"], "startTime": "2031-03-03T10:15:00Z", "endTime": at(11)})
+    r = owner.post(
+        "/api/reservations",
+        json={"resourceId": room["id"], "startTime": "2031-03-03T10:15:00Z", "endTime": at(11)},
+    )
     assert r.status_code == 409  # inside the 30 minutes of cleaning after 10:00
     booked(owner, resourceId=room["id"], startTime="2031-03-03T10:30:00Z", endTime=at(11))
-    booked(owner, resourceId=room["id"], startTime=at(9, "2020-01-01"), endTime=at(10, "2020-01-01"))  # the past, for the record
+    booked(
+        owner, resourceId=room["id"], startTime=at(9, "2020-01-01"), endTime=at(10, "2020-01-01")
+    )  # the past, for the record
 
 
 def test_bad_requests_change_nothing(owner: Staff, client: httpx.Client) -> None:
@@ -76,7 +95,15 @@ def test_bad_requests_change_nothing(owner: Staff, client: httpx.Client) -> None
         ({"resourceId": room["id"], "startTime": at(10), "endTime": at(11), "unknown": 1}, 400),
         ({"resourceId": "one", "startTime": at(10), "endTime": at(11)}, 400),
         ({"startTime": at(10), "endTime": at(11)}, 400),
-        ({"resourceId": room["id"], "resourceTypeId": other_rt["id"], "startTime": at(10), "endTime": at(11)}, 400),
+        (
+            {
+                "resourceId": room["id"],
+                "resourceTypeId": other_rt["id"],
+                "startTime": at(10),
+                "endTime": at(11),
+            },
+            400,
+        ),
         ({"resourceId": 987654321, "startTime": at(10), "endTime": at(11)}, 404),
         ({"resourceId": room["id"], "startTime": at(10), "endTime": at(11), "status": "completed"}, 400),
     ]
@@ -85,7 +112,11 @@ def test_bad_requests_change_nothing(owner: Staff, client: httpx.Client) -> None
         assert r.status_code == status, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
         assert "code" in r.json()
-    r = client.post("/api/reservations", content=b"{not json", headers=owner.headers | {"content-type": "application/json"})
+    r = client.post(
+        "/api/reservations",
+        content=b"{not json",
+        headers=owner.headers | {"content-type": "application/json"},
+    )
     assert r.status_code == 400
     assert owner.ok("GET", "/api/reservations")["pagination"]["total"] == 0
 
@@ -117,10 +148,16 @@ def test_patch_with_etag_capacity_and_status_machine(owner: Staff) -> None:
     got = owner.get(f"/api/reservations/{first['id']}")
     assert got.headers["etag"] == '"1"'
     # moving within its own slot excludes itself from the capacity check
-    moved = owner.patch(f"/api/reservations/{first['id']}", json={"endTime": "2031-03-03T10:30:00Z"}, headers={"If-Match": '"1"'})
+    moved = owner.patch(
+        f"/api/reservations/{first['id']}",
+        json={"endTime": "2031-03-03T10:30:00Z"},
+        headers={"If-Match": '"1"'},
+    )
     assert moved.status_code == 200
     assert moved.headers["etag"] == '"2"'
-    stale = owner.patch(f"/api/reservations/{first['id']}", json={"notes": "late"}, headers={"If-Match": '"1"'})
+    stale = owner.patch(
+        f"/api/reservations/{first['id']}", json={"notes": "late"}, headers={"If-Match": '"1"'}
+    )
     assert stale.status_code == 412
     assert stale.json()["code"] == "VERSION_MISMATCH"
     clash = owner.patch(f"/api/reservations/{first['id']}", json={"endTime": "2031-03-03T11:30:00Z"})
@@ -129,7 +166,10 @@ def test_patch_with_etag_capacity_and_status_machine(owner: Staff) -> None:
     bad = owner.patch(f"/api/reservations/{second['id']}", json={"status": "completed"})  # not started yet
     assert bad.status_code == 409
     assert bad.json()["code"] == "INVALID_TRANSITION"
-    assert owner.patch(f"/api/reservations/{second['id']}", json={"status": "expired"}).json()["code"] == "INVALID_TRANSITION"
+    assert (
+        owner.patch(f"/api/reservations/{second['id']}", json={"status": "expired"}).json()["code"]
+        == "INVALID_TRANSITION"
+    )
     owner.ok("PATCH", f"/api/reservations/{second['id']}", json={"status": "cancelled"})
     assert owner.patch(f"/api/reservations/{second['id']}", json={"status": "confirmed"}).status_code == 409
     # a waitlisted reservation is confirmed only when capacity allows

@@ -47,30 +47,62 @@ Case = Callable[[Staff, dict[str, Any]], httpx.Response]
 SLOT = {"startTime": "2033-02-02T10:00:00Z", "endTime": "2033-02-02T11:00:00Z"}
 
 CASES: dict[str, Case] = {
-    "PUT /api/users/me/active-organisation": lambda s, i: s.request("PUT", "/api/users/me/active-organisation", json={"organisationId": i["org"]}),
-    "POST /api/api-keys": lambda s, i: s.post("/api/api-keys", json={"name": "k", "organisationId": i["org"], "scopes": ["catalog:read"]}),
+    "PUT /api/users/me/active-organisation": lambda s, i: s.request(
+        "PUT", "/api/users/me/active-organisation", json={"organisationId": i["org"]}
+    ),
+    "POST /api/api-keys": lambda s, i: s.post(
+        "/api/api-keys", json={"name": "k", "organisationId": i["org"], "scopes": ["catalog:read"]}
+    ),
     "DELETE /api/api-keys/{key_id}": lambda s, i: s.delete(f"/api/api-keys/{i['key']}"),
     "GET /api/organisations/{organisation_id}": lambda s, i: s.get(f"/api/organisations/{i['org']}"),
-    "PATCH /api/organisations/{organisation_id}": lambda s, i: s.patch(f"/api/organisations/{i['org']}", json={"taxBps": 1}),
-    "GET /api/organisations/{organisation_id}/members": lambda s, i: s.get(f"/api/organisations/{i['org']}/members"),
-    "POST /api/organisations/{organisation_id}/members": lambda s, i: s.post(f"/api/organisations/{i['org']}/members", json={"email": i["b_email"], "role": "owner"}),
-    "PATCH /api/organisations/{organisation_id}/members/{user_id}": lambda s, i: s.patch(f"/api/organisations/{i['org']}/members/{i['user']}", json={"role": "viewer"}),
-    "DELETE /api/organisations/{organisation_id}/members/{user_id}": lambda s, i: s.delete(f"/api/organisations/{i['org']}/members/{i['user']}"),
+    "PATCH /api/organisations/{organisation_id}": lambda s, i: s.patch(
+        f"/api/organisations/{i['org']}", json={"taxBps": 1}
+    ),
+    "GET /api/organisations/{organisation_id}/members": lambda s, i: s.get(
+        f"/api/organisations/{i['org']}/members"
+    ),
+    "POST /api/organisations/{organisation_id}/members": lambda s, i: s.post(
+        f"/api/organisations/{i['org']}/members", json={"email": i["b_email"], "role": "owner"}
+    ),
+    "PATCH /api/organisations/{organisation_id}/members/{user_id}": lambda s, i: s.patch(
+        f"/api/organisations/{i['org']}/members/{i['user']}", json={"role": "viewer"}
+    ),
+    "DELETE /api/organisations/{organisation_id}/members/{user_id}": lambda s, i: s.delete(
+        f"/api/organisations/{i['org']}/members/{i['user']}"
+    ),
     "POST /api/resource-types": None,  # type: ignore[dict-item]  # creates in B's own organisation: no A id to name
     "GET /api/resource-types/{type_id}": lambda s, i: s.get(f"/api/resource-types/{i['type']}"),
-    "PATCH /api/resource-types/{type_id}": lambda s, i: s.patch(f"/api/resource-types/{i['type']}", json={"name": "mine"}),
+    "PATCH /api/resource-types/{type_id}": lambda s, i: s.patch(
+        f"/api/resource-types/{i['type']}", json={"name": "mine"}
+    ),
     "DELETE /api/resource-types/{type_id}": lambda s, i: s.delete(f"/api/resource-types/{i['type']}"),
-    "POST /api/resources": lambda s, i: s.post("/api/resources", json={"name": "r", "resourceTypeId": i["type"]}),
+    "POST /api/resources": lambda s, i: s.post(
+        "/api/resources", json={"name": "r", "resourceTypeId": i["type"]}
+    ),
     "GET /api/resources/{resource_id}": lambda s, i: s.get(f"/api/resources/{i['resource']}"),
-    "PATCH /api/resources/{resource_id}": lambda s, i: s.patch(f"/api/resources/{i['resource']}", json={"capacity": 9}),
+    "PATCH /api/resources/{resource_id}": lambda s, i: s.patch(
+        f"/api/resources/{i['resource']}", json={"capacity": 9}
+    ),
     "DELETE /api/resources/{resource_id}": lambda s, i: s.delete(f"/api/resources/{i['resource']}"),
-    "GET /api/resources/{resource_id}/public-token": lambda s, i: s.get(f"/api/resources/{i['resource']}/public-token"),
-    "POST /api/resources/{resource_id}/regenerate-token": lambda s, i: s.post(f"/api/resources/{i['resource']}/regenerate-token"),
-    "POST /api/reservations": lambda s, i: s.post("/api/reservations", json=SLOT | {"resourceId": i["resource"]}),
+    "GET /api/resources/{resource_id}/public-token": lambda s, i: s.get(
+        f"/api/resources/{i['resource']}/public-token"
+    ),
+    "POST /api/resources/{resource_id}/regenerate-token": lambda s, i: s.post(
+        f"/api/resources/{i['resource']}/regenerate-token"
+    ),
+    "POST /api/reservations": lambda s, i: s.post(
+        "/api/reservations", json=SLOT | {"resourceId": i["resource"]}
+    ),
     "GET /api/reservations/{reservation_id}": lambda s, i: s.get(f"/api/reservations/{i['reservation']}"),
-    "PATCH /api/reservations/{reservation_id}": lambda s, i: s.patch(f"/api/reservations/{i['reservation']}", json={"notes": "mine"}),
-    "DELETE /api/reservations/{reservation_id}": lambda s, i: s.delete(f"/api/reservations/{i['reservation']}"),
-    "POST /api/reservations/{reservation_id}/cancel": lambda s, i: s.post(f"/api/reservations/{i['reservation']}/cancel", json={}),
+    "PATCH /api/reservations/{reservation_id}": lambda s, i: s.patch(
+        f"/api/reservations/{i['reservation']}", json={"notes": "mine"}
+    ),
+    "DELETE /api/reservations/{reservation_id}": lambda s, i: s.delete(
+        f"/api/reservations/{i['reservation']}"
+    ),
+    "POST /api/reservations/{reservation_id}/cancel": lambda s, i: s.post(
+        f"/api/reservations/{i['reservation']}/cancel", json={}
+    ),
 }
 # Creating a type names no id of A's; B's type is made in B's organisation (checked in test_lists_show_only_mine).
 CASES = {k: v for k, v in CASES.items() if v is not None}
@@ -90,11 +122,28 @@ def world(server: Any) -> World:
     colleague = member(client, a, "staff")
     rt = a.resource_type()
     resource = a.resource(rt["id"])
-    reservation = a.ok("POST", "/api/reservations", 201, json=SLOT | {"resourceId": resource["id"], "notes": "A's secret note"})
-    key = a.ok("POST", "/api/api-keys", 201, json={"name": "a-key", "organisationId": a.organisation_id, "scopes": ["catalog:read"]})
+    reservation = a.ok(
+        "POST",
+        "/api/reservations",
+        201,
+        json=SLOT | {"resourceId": resource["id"], "notes": "A's secret note"},
+    )
+    key = a.ok(
+        "POST",
+        "/api/api-keys",
+        201,
+        json={"name": "a-key", "organisationId": a.organisation_id, "scopes": ["catalog:read"]},
+    )
     b = with_organisation(client)
-    ids = {"org": a.organisation_id, "user": colleague.user_id, "type": rt["id"], "resource": resource["id"],
-           "reservation": reservation["id"], "key": key["id"], "b_email": b.email}
+    ids = {
+        "org": a.organisation_id,
+        "user": colleague.user_id,
+        "type": rt["id"],
+        "resource": resource["id"],
+        "reservation": reservation["id"],
+        "key": key["id"],
+        "b_email": b.email,
+    }
     return World(a, b, ids)
 
 
@@ -115,9 +164,16 @@ def test_another_organisations_ids_are_not_found(world: World, route: str) -> No
 
 @pytest.mark.parametrize("route", sorted(CASES))
 def test_an_api_key_of_another_organisation_learns_nothing(world: World, route: str) -> None:
-    key = world.b.ok("POST", "/api/api-keys", 201, json={
-        "name": "b-key", "organisationId": world.b.organisation_id,
-        "scopes": ["reservations:read", "reservations:write", "catalog:read", "catalog:write"]})["key"]
+    key = world.b.ok(
+        "POST",
+        "/api/api-keys",
+        201,
+        json={
+            "name": "b-key",
+            "organisationId": world.b.organisation_id,
+            "scopes": ["reservations:read", "reservations:write", "catalog:read", "catalog:write"],
+        },
+    )["key"]
     as_key = by_api_key(world.b.client, key)
     answer = CASES[route](as_key, world.ids)
     # 404 where keys may go; 403 before any lookup where keys never may (members, settings, keys)
