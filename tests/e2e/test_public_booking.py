@@ -221,7 +221,7 @@ def test_quote(client: httpx.Client, shop: tuple[Staff, dict, list]) -> None:
 
 
 def test_reserve_rules(client: httpx.Client, shop: tuple[Staff, dict, list]) -> None:
-    owner, rt, rooms = shop
+    owner, rt, _ = shop
     day = soon()
     slot = {"resourceTypeId": rt["id"], "startTime": local(day, 10), "endTime": local(day, 11)}
     ok = client.post(f"{base(owner)}/reserve", json=slot | customer())
