@@ -26,17 +26,24 @@ CAPACITY_DDL = [
     DECLARE
         cap integer;
         peak integer;
+        day bigint;
     BEGIN
         SELECT r.status IN {HOLDING_STATUSES}, r.hold_expires_at
           INTO NEW.holding, NEW.hold_expires_at
           FROM reservations r
          WHERE r.id = NEW.reservation_id AND r.organisation_id = NEW.organisation_id;
-        -- The row lock serialises every writer of this resource's capacity.
-        SELECT capacity INTO cap FROM resources WHERE id = NEW.resource_id FOR NO KEY UPDATE;
+        -- A share lock: bookings of one resource proceed side by side; a capacity change waits for them.
+        SELECT capacity INTO cap FROM resources WHERE id = NEW.resource_id FOR SHARE;
         NEW.exclusive := (cap = 1);
         IF NOT NEW.holding THEN
             RETURN NEW;
         END IF;
+        -- Overlapping intervals of one resource share a UTC day: writers lock each day they touch, in order,
+        -- so that only bookings of the same resource and day wait for each other.
+        FOR day IN floor(extract(epoch FROM NEW.occupied_from) / 86400)::bigint
+                .. floor((extract(epoch FROM NEW.occupied_until) - 0.000001) / 86400)::bigint LOOP
+            PERFORM pg_advisory_xact_lock((NEW.resource_id % 2147483647)::integer, day::integer);
+        END LOOP;
         SELECT coalesce(max(usage), 0) INTO peak FROM (
             SELECT (SELECT coalesce(sum(b.quantity), 0)
                       FROM reservation_allocations b

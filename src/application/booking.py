@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import random
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from application.ports import UnitOfWork
-from domain.allocation import Allocation, Bookable, allocate, buffered
+from domain.allocation import Allocation, Bookable, Occupancy, allocate, buffered
 from domain.catalog import Organisation, Resource, ResourceType
-from domain.errors import InvalidInput, NotFound
+from domain.errors import CapacityConflict, InvalidInput, NotFound
 from domain.money import Quote, quote_for
 from domain.reservation import REFERENCE_ALPHABET, make_reference, units_for
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,17 +76,35 @@ async def place(
     now: datetime,
     exclude: int | None = None,
 ) -> list[Allocation]:
-    """Allocate under row locks on the candidates; SlotUnavailable when it does not fit."""
-    organisation_id = target.resource_type.organisation_id
-    ids = sorted(r.id for r in target.resources)
-    locked = await uow.resources.lock(organisation_id, ids)
-    window = buffered(
-        start, end, target.resource_type.buffer_before_minutes, target.resource_type.buffer_after_minutes
-    )
-    await uow.reservations.expire_lapsed_holds(ids, *window, now)
-    occupancies = await uow.reservations.occupancies(ids, *window, now, exclude)
-    bookables = [Bookable(r.id, r.capacity, r.is_active) for r in locked]
-    return allocate(bookables, occupancies, *window, quantity, target.chosen)
+    """Allocate against current usage; the database re-checks under its locks when it is written."""
+    ids = [r.id for r in target.resources]
+    rt = target.resource_type
+    window = buffered(start, end, rt.buffer_before_minutes, rt.buffer_after_minutes)
+    usage = await uow.reservations.usage(ids, *window, now, exclude)
+    if usage.lapsed:
+        await uow.reservations.expire_holds(usage.lapsed, now)
+    return allocate_on(target, usage.occupancies, window, quantity)
+
+
+def allocate_on(
+    target: Target, occupancies: list[Occupancy], window: tuple[datetime, datetime], quantity: int
+) -> list[Allocation]:
+    """The allocation for a target; equal fits go in random order so concurrent bookings rarely meet."""
+    bookables = [Bookable(r.id, r.capacity, r.is_active) for r in target.resources]
+    prefer = [b.id for b in bookables]
+    random.shuffle(prefer)
+    return allocate(bookables, occupancies, *window, quantity, target.chosen, prefer)
+
+
+async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = 3) -> T:
+    """Run a booking attempt; when the database refuses it for capacity taken meanwhile, try again."""
+    for remaining in range(tries - 1, -1, -1):
+        try:
+            return await attempt()
+        except CapacityConflict:
+            if not remaining:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def unplaced(target: Target, quantity: int) -> list[Allocation]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import Clock, PasswordHasher, SecretHasher, TokenIssuer, UnitOfWorkFactory
+from application.ports import Clock, PasswordHasher, PublicReads, SecretHasher, TokenIssuer, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -24,4 +24,5 @@ class Context:
     passwords: PasswordHasher
     tokens: TokenIssuer
     secret_hash: SecretHasher
+    reads: PublicReads
     policy: Policy = Policy()

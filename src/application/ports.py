@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -87,6 +87,12 @@ class Ledger:
     @property
     def refundable(self) -> int:
         return self.paid - self.refunded
+
+
+@dataclass(frozen=True)
+class Usage:
+    occupancies: list[Occupancy]  # what takes capacity now
+    lapsed: list[int] = field(default_factory=list)  # reservations whose payment hold lapsed: still flagged
 
 
 class Clock(Protocol):
@@ -212,17 +218,21 @@ class Reservations(Protocol):
         ...
 
     async def delete(self, organisation_id: int, reservation_id: int, now: datetime) -> None: ...
-    async def occupancies(
+    async def usage(
         self,
         resource_ids: list[int],
         start: datetime,
         end: datetime,
         now: datetime,
         exclude: int | None = None,
-    ) -> list[Occupancy]: ...
-    async def expire_lapsed_holds(
-        self, resource_ids: list[int], start: datetime, end: datetime, now: datetime
-    ) -> int: ...
+    ) -> Usage:
+        """Holding allocations of the resources overlapping [start, end), lapsed holds apart."""
+        ...
+
+    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int:
+        """Mark these lapsed payment holds expired, so they stop taking capacity in the database too."""
+        ...
+
     async def has_future_holding(
         self,
         organisation_id: int,
@@ -289,4 +299,38 @@ class RateDecision:
 class RateLimiter(Protocol):
     async def hit(self, name: str, client: str) -> RateDecision:
         """Count one request of `client` against the limit `name`."""
+        ...
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """What a public booking request needs, read at once: the organisation, the type, its active
+    resources and their usage around the requested time."""
+
+    organisation: Organisation
+    resource_type: ResourceType
+    resources: list[Resource]
+    usage: Usage
+    token_resource_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ViewWindow:
+    """A local date (availability) or an exact interval (quote, reserve); buffers are added by the reader."""
+
+    day: date | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class PublicReads(Protocol):
+    async def booking_view(
+        self,
+        slug: str | None,
+        token: str | None,
+        resource_type_id: int | None,
+        window: ViewWindow,
+        now: datetime,
+    ) -> BookingView | None:
+        """None when the slug or token, or the type, is not publicly bookable."""
         ...

@@ -6,15 +6,22 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from application.booking import Target, new_reference, place, price
+from application.booking import Target, allocate_on, price, retrying
 from application.context import Context
-from application.ports import UnitOfWork
-from domain.allocation import Bookable, available_quantity, buffered, free_capacity
+from application.ports import BookingView, UnitOfWork, ViewWindow
+from domain.allocation import Bookable, available_quantity, buffered, by_resource
 from domain.catalog import Organisation, Resource, ResourceType
 from domain.errors import InvalidInput, NotFound, PaymentsUnavailable
 from domain.identity import validate_email, validate_name
 from domain.money import Quote
-from domain.reservation import MAX_NOTES, Customer, Reservation, check_times
+from domain.reservation import (
+    MAX_NOTES,
+    REFERENCE_ALPHABET,
+    Customer,
+    Reservation,
+    check_times,
+    make_reference,
+)
 from domain.slots import check_public_booking, offered_slots
 from domain.status import PaymentStatus, ReservationStatus
 
@@ -105,25 +112,30 @@ async def catalog(ctx: Context, entry: Entry) -> Storefront:
         return await storefront(uow, entry)
 
 
-def _target(front: Storefront, resource_type_id: int | None, resource_id: int | None) -> Target:
-    """The type and resources a public request names; on the token route they default to the token's."""
-    if front.token_resource is not None:
-        own = front.token_resource
-        if resource_type_id not in (None, own.resource_type_id):
-            raise InvalidInput("the token's resource is of another resource type", "resourceTypeId")
-        if resource_id not in (None, own.id):
+async def _view(ctx: Context, entry: Entry, resource_type_id: int | None, window: ViewWindow) -> BookingView:
+    """The public view of one resource type; NotFound for a page or type that is not public."""
+    if entry.token is None and resource_type_id is None:
+        raise InvalidInput("name the resourceTypeId", "resourceTypeId")
+    view = await ctx.reads.booking_view(entry.slug, entry.token, resource_type_id, window, ctx.clock.now())
+    if view is None:
+        raise NotFound("no such booking page or resource type")
+    if entry.token is not None and resource_type_id not in (None, view.resource_type.id):
+        raise InvalidInput("the token's resource is of another resource type", "resourceTypeId")
+    return view
+
+
+def _target(view: BookingView, resource_id: int | None) -> Target:
+    """The candidates a public request names; on the token route the token fixes the resource."""
+    if view.token_resource_id is not None:
+        if resource_id not in (None, view.token_resource_id):
             raise InvalidInput("the token fixes the resource", "resourceId")
-        resource_type_id, resource_id = own.resource_type_id, own.id
-    rt = next((t for t in front.types if t.id == resource_type_id), None)
-    if rt is None:
-        raise NotFound("no such resource type")
-    candidates = front.resources.get(rt.id, [])
+        resource_id = view.token_resource_id
     if resource_id is not None:
-        chosen = [r for r in candidates if r.id == resource_id]
+        chosen = [r for r in view.resources if r.id == resource_id]
         if not chosen:
             raise NotFound("no such resource")
-        return Target(rt, chosen, "resource")
-    return Target(rt, candidates, "best_fit")
+        return Target(view.resource_type, chosen, "resource")
+    return Target(view.resource_type, view.resources, "best_fit")
 
 
 async def availability(
@@ -131,31 +143,20 @@ async def availability(
 ) -> Availability:
     """Offered slots of a local date with how many units one booking could still get in each."""
     now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        front = await storefront(uow, entry)
-        target = _target(front, resource_type_id, resource_id)
-        rt, org = target.resource_type, front.organisation
-        slots = offered_slots(rt.hours, day, org.tz, rt.slot_rules, now)
-        occupancies = []
-        if slots and target.resources:
-            window = buffered(
-                slots[0].start, slots[-1].end, rt.buffer_before_minutes, rt.buffer_after_minutes
-            )
-            occupancies = await uow.reservations.occupancies([r.id for r in target.resources], *window, now)
-    bookables = [Bookable(r.id, r.capacity, r.is_active) for r in target.resources]
+    view = await _view(ctx, entry, resource_type_id, ViewWindow(day=day))
+    target = _target(view, resource_id)
+    rt, org = target.resource_type, view.organisation
+    grouped = by_resource(view.usage.occupancies)
+    bookables = [Bookable(r.id, r.capacity) for r in target.resources]
+    cap = rt.max_quantity
     views = []
-    for slot in slots:
+    for slot in offered_slots(rt.hours, day, org.tz, rt.slot_rules, now):
         window = buffered(slot.start, slot.end, rt.buffer_before_minutes, rt.buffer_after_minutes)
-        if target.mode == "resource":
-            units = free_capacity(bookables[0], occupancies, *window)
-            units = min(units, rt.max_quantity) if rt.max_quantity is not None else units
-        else:
-            units = available_quantity(bookables, occupancies, *window, rt.max_quantity)
-        views.append(SlotView(slot.start, slot.end, units))
+        views.append(SlotView(slot.start, slot.end, available_quantity(bookables, grouped, *window, cap)))
     return Availability(day, org.timezone, rt.id, views)
 
 
-def _checked(front: Storefront, target: Target, request: PublicRequest, now: datetime) -> int:
+def _checked(view: BookingView, target: Target, request: PublicRequest, now: datetime) -> int:
     """Validate a customer's booking against the type's rules; returns the number of slots."""
     rt = target.resource_type
     check_times(request.start_time, request.end_time)
@@ -164,7 +165,7 @@ def _checked(front: Storefront, target: Target, request: PublicRequest, now: dat
         raise InvalidInput(f"quantity must be between 1 and {max(limit, 1)}", "quantity")
     return check_public_booking(
         rt.hours,
-        front.organisation.tz,
+        view.organisation.tz,
         rt.slot_rules,
         rt.max_slots_per_booking,
         request.start_time,
@@ -175,13 +176,14 @@ def _checked(front: Storefront, target: Target, request: PublicRequest, now: dat
 
 async def quote(ctx: Context, entry: Entry, request: PublicRequest) -> tuple[Quote, bool]:
     """The price of a booking and whether it must be paid online."""
-    async with ctx.uow() as uow:
-        front = await storefront(uow, entry)
-    target = _target(front, request.resource_type_id, request.resource_id)
-    _checked(front, target, request, ctx.clock.now())
+    check_times(request.start_time, request.end_time)
+    window = ViewWindow(start=request.start_time, end=request.end_time)
+    view = await _view(ctx, entry, request.resource_type_id, window)
+    target = _target(view, request.resource_id)
+    _checked(view, target, request, ctx.clock.now())
     rt = target.resource_type
     return price(
-        front.organisation, rt, request.start_time, request.end_time, request.quantity
+        view.organisation, rt, request.start_time, request.end_time, request.quantity
     ), rt.payment_required
 
 
@@ -199,22 +201,30 @@ def _customer(request: ReserveRequest) -> Customer:
 async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserved:
     """A customer's booking: confirmed (or pending approval) for free types; all or nothing."""
     customer = _customer(request)
-    now = ctx.clock.now()
+    check_times(request.start_time, request.end_time)
     manage_token = secrets.token_urlsafe(32)
-    async with ctx.uow() as uow:
-        front = await storefront(uow, entry)
-        target = _target(front, request.resource_type_id, request.resource_id)
-        _checked(front, target, request, now)
-        rt, org = target.resource_type, front.organisation
+    window = ViewWindow(start=request.start_time, end=request.end_time)
+
+    async def attempt() -> Reservation:
+        now = ctx.clock.now()
+        view = await _view(ctx, entry, request.resource_type_id, window)
+        target = _target(view, request.resource_id)
+        _checked(view, target, request, now)
+        rt, org = target.resource_type, view.organisation
         if rt.payment_required:
             raise PaymentsUnavailable("this organisation cannot take payments now")
-        allocations = await place(uow, target, request.start_time, request.end_time, request.quantity, now)
+        occupied = buffered(
+            request.start_time, request.end_time, rt.buffer_before_minutes, rt.buffer_after_minutes
+        )
+        allocations = allocate_on(target, view.usage.occupancies, occupied, request.quantity)
         status = ReservationStatus.PENDING if rt.requires_approval else ReservationStatus.CONFIRMED
         reservation = Reservation(
             id=0,
             organisation_id=org.id,
             resource_type_id=rt.id,
-            reference=await new_reference(uow, org),
+            reference=make_reference(
+                org.slug, [secrets.randbelow(len(REFERENCE_ALPHABET)) for _ in range(6)]
+            ),
             start_time=request.start_time,
             end_time=request.end_time,
             quantity=request.quantity,
@@ -230,9 +240,14 @@ async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserv
             allocation_mode=target.mode,
             confirmed_at=now if status == ReservationStatus.CONFIRMED else None,
         )
-        created = await uow.reservations.add(reservation, ctx.secret_hash(manage_token))
-        await uow.commit()
-    return Reserved(created, manage_token)
+        async with ctx.uow() as uow:
+            if view.usage.lapsed:
+                await uow.reservations.expire_holds(view.usage.lapsed, now)
+            created = await uow.reservations.add(reservation, ctx.secret_hash(manage_token))
+            await uow.commit()
+        return created
+
+    return Reserved(await retrying(attempt), manage_token)
 
 
 async def organisation_id_of(ctx: Context, entry: Entry) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from application.access import authorize
-from application.booking import Target, new_reference, place, price, resolve_target, unplaced
+from application.booking import Target, new_reference, place, price, resolve_target, retrying, unplaced
 from application.context import Context
 from application.ports import Page, PageRequest, ReservationFilter, UnitOfWork
 from domain.access import Permission, Role
@@ -56,43 +56,47 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
     status = S(new.status)
     quantity = _quantity(new.quantity, new.resource_ids)
     now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        org = await uow.organisations.by_id(organisation_id)
-        if org is None:
-            raise NotFound("no such organisation")
-        target = await resolve_target(
-            uow, organisation_id, new.resource_type_id, new.resource_id, new.resource_ids
-        )
-        if status == S.WAITLIST:
-            allocations = unplaced(target, quantity)
-        else:
-            allocations = await place(uow, target, new.start_time, new.end_time, quantity, now)
-        reservation = Reservation(
-            id=0,
-            organisation_id=organisation_id,
-            resource_type_id=target.resource_type.id,
-            reference=await new_reference(uow, org),
-            start_time=new.start_time,
-            end_time=new.end_time,
-            quantity=quantity,
-            status=status,
-            payment_status=PaymentStatus.NOT_REQUIRED,
-            quote=price(org, target.resource_type, new.start_time, new.end_time, quantity),
-            customer=new.customer,
-            notes=new.notes,
-            source="api_key" if caller.is_api_key else "staff",
-            requires_payment=False,
-            payment_required_snapshot=target.resource_type.payment_required,
-            cancellation_policy_snapshot=org.cancellation_policy,
-            allocations=allocations,
-            allocation_mode=target.mode,
-            confirmed_at=now if status == S.CONFIRMED else None,
-            created_by_user_id=caller.user_id,
-            api_key_id=caller.api_key_id,
-        )
-        created = await uow.reservations.add(reservation)
-        await uow.commit()
-    return created
+
+    async def attempt() -> Reservation:
+        async with ctx.uow() as uow:
+            org = await uow.organisations.by_id(organisation_id)
+            if org is None:
+                raise NotFound("no such organisation")
+            target = await resolve_target(
+                uow, organisation_id, new.resource_type_id, new.resource_id, new.resource_ids
+            )
+            if status == S.WAITLIST:
+                allocations = unplaced(target, quantity)
+            else:
+                allocations = await place(uow, target, new.start_time, new.end_time, quantity, now)
+            reservation = Reservation(
+                id=0,
+                organisation_id=organisation_id,
+                resource_type_id=target.resource_type.id,
+                reference=await new_reference(uow, org),
+                start_time=new.start_time,
+                end_time=new.end_time,
+                quantity=quantity,
+                status=status,
+                payment_status=PaymentStatus.NOT_REQUIRED,
+                quote=price(org, target.resource_type, new.start_time, new.end_time, quantity),
+                customer=new.customer,
+                notes=new.notes,
+                source="api_key" if caller.is_api_key else "staff",
+                requires_payment=False,
+                payment_required_snapshot=target.resource_type.payment_required,
+                cancellation_policy_snapshot=org.cancellation_policy,
+                allocations=allocations,
+                allocation_mode=target.mode,
+                confirmed_at=now if status == S.CONFIRMED else None,
+                created_by_user_id=caller.user_id,
+                api_key_id=caller.api_key_id,
+            )
+            created = await uow.reservations.add(reservation)
+            await uow.commit()
+        return created
+
+    return await retrying(attempt)
 
 
 async def list_reservations(
@@ -147,48 +151,54 @@ async def update_reservation(
     """Partial change; capacity re-checked without itself; status only along the status machine."""
     organisation_id, _ = authorize(caller, WRITE)
     now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
-        if current is None:
-            raise NotFound("no such reservation")
-        if if_match is not None and if_match != current.version:
-            raise VersionMismatch(f"the reservation is at version {current.version}")
-        start = changes.start_time or current.start_time
-        end = changes.end_time or current.end_time
-        check_times(start, end)
-        if changes.notes is not UNSET:
-            _check_notes(changes.notes)  # type: ignore[arg-type]
-        moved = (start, end) != (current.start_time, current.end_time) or changes.quantity is not None
-        moved = moved or changes.resource_id is not None or bool(changes.resource_ids)
-        target_status = S(changes.status) if changes.status else current.status
-        if changes.status:
-            if target_status not in STAFF_TARGETS or target_status == current.status:
-                raise InvalidTransition(f"a {current.status} reservation cannot become {target_status}")
-            if current.requires_payment and target_status == S.CONFIRMED:
-                raise InvalidTransition("a payment-required reservation is confirmed by its payment")
-        quantity = _quantity(changes.quantity or current.quantity, changes.resource_ids)
-        updated = replace(
-            current,
-            start_time=start,
-            end_time=end,
-            quantity=quantity,
-            customer=changes.customer or current.customer,
-            notes=current.notes if changes.notes is UNSET else changes.notes,  # type: ignore[arg-type]
-        )
-        if changes.status:
-            updated.move_to(target_status, now)
-        holds = updated.holds_capacity(now)
-        reallocate = moved or takes_capacity_on(current.status, target_status)
-        if reallocate:
-            target = await _target_for(uow, current, changes)
-            if holds:
-                updated.allocations = await place(uow, target, start, end, quantity, now, exclude=current.id)
-            else:
-                updated.allocations = unplaced(target, quantity)
-            updated.allocation_mode = target.mode
-        saved = await uow.reservations.update(updated, reallocate=reallocate)
-        await uow.commit()
-    return saved
+
+    async def attempt() -> Reservation:
+        async with ctx.uow() as uow:
+            current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+            if current is None:
+                raise NotFound("no such reservation")
+            if if_match is not None and if_match != current.version:
+                raise VersionMismatch(f"the reservation is at version {current.version}")
+            start = changes.start_time or current.start_time
+            end = changes.end_time or current.end_time
+            check_times(start, end)
+            if changes.notes is not UNSET:
+                _check_notes(changes.notes)  # type: ignore[arg-type]
+            moved = (start, end) != (current.start_time, current.end_time) or changes.quantity is not None
+            moved = moved or changes.resource_id is not None or bool(changes.resource_ids)
+            target_status = S(changes.status) if changes.status else current.status
+            if changes.status:
+                if target_status not in STAFF_TARGETS or target_status == current.status:
+                    raise InvalidTransition(f"a {current.status} reservation cannot become {target_status}")
+                if current.requires_payment and target_status == S.CONFIRMED:
+                    raise InvalidTransition("a payment-required reservation is confirmed by its payment")
+            quantity = _quantity(changes.quantity or current.quantity, changes.resource_ids)
+            updated = replace(
+                current,
+                start_time=start,
+                end_time=end,
+                quantity=quantity,
+                customer=changes.customer or current.customer,
+                notes=current.notes if changes.notes is UNSET else changes.notes,  # type: ignore[arg-type]
+            )
+            if changes.status:
+                updated.move_to(target_status, now)
+            holds = updated.holds_capacity(now)
+            reallocate = moved or takes_capacity_on(current.status, target_status)
+            if reallocate:
+                target = await _target_for(uow, current, changes)
+                if holds:
+                    updated.allocations = await place(
+                        uow, target, start, end, quantity, now, exclude=current.id
+                    )
+                else:
+                    updated.allocations = unplaced(target, quantity)
+                updated.allocation_mode = target.mode
+            saved = await uow.reservations.update(updated, reallocate=reallocate)
+            await uow.commit()
+        return saved
+
+    return await retrying(attempt)
 
 
 async def delete_reservation(ctx: Context, caller: Caller, reservation_id: int) -> None:

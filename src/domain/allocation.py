@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,6 +69,14 @@ def free_capacity(
     return max(0, resource.capacity - peak_usage(mine, start, end))
 
 
+def by_resource(occupancies: Iterable[Occupancy]) -> dict[int, list[Occupancy]]:
+    """Occupancies grouped by resource, to price many slots without rescanning them all."""
+    grouped: dict[int, list[Occupancy]] = {}
+    for occ in occupancies:
+        grouped.setdefault(occ.resource_id, []).append(occ)
+    return grouped
+
+
 def allocate(
     resources: Sequence[Bookable],
     occupancies: Sequence[Occupancy],
@@ -76,18 +84,22 @@ def allocate(
     end: datetime,
     quantity: int,
     chosen: Sequence[int] | None = None,
+    prefer: Sequence[int] = (),
 ) -> list[Allocation]:
     """Place `quantity` units over the buffered [start, end): on `chosen` resources, else best fit.
 
     One chosen resource takes every unit; several chosen each take at least one; with none chosen the
-    fewest resources are used, preferring the tightest fit. SlotUnavailable when it cannot all fit.
+    fewest resources are used, preferring the tightest fit, equal fits in `prefer` order (else by id).
+    SlotUnavailable when it cannot all fit.
     """
     if quantity < 1:
         raise InvalidInput("quantity must be at least 1", "quantity")
-    free = {r.id: free_capacity(r, occupancies, start, end) for r in resources}
+    grouped = by_resource(occupancies)
+    free = {r.id: free_capacity(r, grouped.get(r.id, ()), start, end) for r in resources}
     if chosen:
         return _allocate_chosen(list(chosen), free, quantity)
-    return _best_fit(free, quantity)
+    rank = {rid: i for i, rid in enumerate(prefer)}
+    return _best_fit(free, quantity, lambda rid: (rank.get(rid, len(rank)), rid))
 
 
 def _allocate_chosen(chosen: list[int], free: dict[int, int], quantity: int) -> list[Allocation]:
@@ -108,17 +120,19 @@ def _allocate_chosen(chosen: list[int], free: dict[int, int], quantity: int) -> 
     return [Allocation(rid, units[rid]) for rid in chosen]
 
 
-def _best_fit(free: dict[int, int], quantity: int) -> list[Allocation]:
+def _best_fit(
+    free: dict[int, int], quantity: int, order: Callable[[int], tuple[int, int]]
+) -> list[Allocation]:
     single = [rid for rid, units in free.items() if units >= quantity]
     if single:
-        best = min(single, key=lambda rid: (free[rid], rid))
+        best = min(single, key=lambda rid: (free[rid], order(rid)))
         return [Allocation(best, quantity)]
     result: list[Allocation] = []
     remaining = quantity
-    candidates = sorted((rid for rid, units in free.items() if units > 0), key=lambda r: (-free[r], r))
+    candidates = sorted((rid for rid, units in free.items() if units > 0), key=lambda r: (-free[r], order(r)))
     while remaining and candidates:
         fits = [rid for rid in candidates if free[rid] >= remaining]
-        rid = min(fits, key=lambda r: (free[r], r)) if fits else candidates[0]
+        rid = min(fits, key=lambda r: (free[r], order(r))) if fits else candidates[0]
         candidates.remove(rid)
         take = min(remaining, free[rid])
         result.append(Allocation(rid, take))
@@ -130,11 +144,12 @@ def _best_fit(free: dict[int, int], quantity: int) -> list[Allocation]:
 
 def available_quantity(
     resources: Sequence[Bookable],
-    occupancies: Sequence[Occupancy],
+    occupancies: Sequence[Occupancy] | dict[int, list[Occupancy]],
     start: datetime,
     end: datetime,
     max_quantity: int | None = None,
 ) -> int:
     """The most one booking could get over [start, end): the sum of each resource's free capacity."""
-    total = sum(free_capacity(r, occupancies, start, end) for r in resources)
+    grouped = occupancies if isinstance(occupancies, dict) else by_resource(occupancies)
+    total = sum(free_capacity(r, grouped.get(r.id, ()), start, end) for r in resources)
     return min(total, max_quantity) if max_quantity is not None else total

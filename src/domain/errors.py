@@ -43,6 +43,10 @@ class SlotUnavailable(DomainError):
     """Not enough free capacity for the requested time."""
 
 
+class CapacityConflict(SlotUnavailable):
+    """Another booking took the capacity between reading it and writing: the database refused the write."""
+
+
 class OutsideBookingWindow(DomainError):
     """The time is off the slot grid, outside opening hours, inside the notice or beyond the window."""
 

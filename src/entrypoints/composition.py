@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.clock import SystemClock
 from adapters.postgres.idempotency import SqlIdempotencyStore
+from adapters.postgres.public_reads import SqlPublicReads
 from adapters.postgres.uow import SqlUnitOfWork
 from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
@@ -22,6 +23,7 @@ class Runtime:
 
     settings: Settings
     engine: AsyncEngine
+    read_engine: AsyncEngine  # the same pool in AUTOCOMMIT: single reads without BEGIN and ROLLBACK
     ctx: Context
     idempotency: SqlIdempotencyStore
 
@@ -50,6 +52,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings)
+    read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def unit_of_work() -> UnitOfWork:
         return SqlUnitOfWork(engine)
@@ -67,6 +70,7 @@ def build_runtime(settings: Settings) -> Runtime:
             settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds
         ),
         secret_hash=sha256_hex,
+        reads=SqlPublicReads(read_engine),
         policy=policy,
     )
-    return Runtime(settings, engine, ctx, SqlIdempotencyStore(engine))
+    return Runtime(settings, engine, read_engine, ctx, SqlIdempotencyStore(engine))

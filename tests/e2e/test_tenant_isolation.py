@@ -32,6 +32,11 @@ EXEMPT = {
     "GET /api/resource-types": "lists the active organisation's types (checked below)",
     "GET /api/resources": "lists the active organisation's resources (checked below)",
     "GET /api/reservations": "lists the active organisation's reservations (checked below)",
+    "GET /api/public/booking/organisations/{slug}": "public by design: the slug names the organisation",
+    "GET /api/public/booking/{token}": "public by design: the token is the credential",
+    "GET /api/public/booking/{token}/availability": "the token fixes organisation, type and resource",
+    "GET /api/public/reservations/{manage_token}": "the manage token is the credential for one booking",
+    "POST /api/public/reservations/{manage_token}/cancel": "the manage token is the credential for one booking",
 }
 
 
@@ -104,6 +109,32 @@ CASES: dict[str, Case] = {
         f"/api/reservations/{i['reservation']}/cancel", json={}
     ),
 }
+PUBLIC_SLOT = {"startTime": "2033-02-02T10:00:00Z", "endTime": "2033-02-02T11:00:00Z"}
+CUSTOMER = {"customerName": "Jo", "customerEmail": "jo@example.com", "customerPhone": "1"}
+
+# B's public pages asked about A's ids: the same answer as for ids that exist nowhere.
+PUBLIC_CASES: dict[str, Case] = {
+    "GET /api/public/booking/organisations/{slug}/availability": lambda s, i: s.client.get(
+        f"/api/public/booking/organisations/{i['b_slug']}/availability",
+        params={"date": "2033-02-02", "resourceTypeId": i["type"], "resourceId": i["resource"]},
+    ),
+    "POST /api/public/booking/organisations/{slug}/quote": lambda s, i: s.client.post(
+        f"/api/public/booking/organisations/{i['b_slug']}/quote",
+        json=PUBLIC_SLOT | {"resourceTypeId": i["type"]},
+    ),
+    "POST /api/public/booking/organisations/{slug}/reserve": lambda s, i: s.client.post(
+        f"/api/public/booking/organisations/{i['b_slug']}/reserve",
+        json=PUBLIC_SLOT | CUSTOMER | {"resourceTypeId": i["b_type"], "resourceId": i["resource"]},
+    ),
+    "POST /api/public/booking/{token}/quote": lambda s, i: s.client.post(
+        f"/api/public/booking/{i['b_token']}/quote", json=PUBLIC_SLOT | {"resourceTypeId": i["type"]}
+    ),
+    "POST /api/public/booking/{token}/reserve": lambda s, i: s.client.post(
+        f"/api/public/booking/{i['b_token']}/reserve",
+        json=PUBLIC_SLOT | CUSTOMER | {"resourceId": i["resource"]},
+    ),
+}
+
 # Creating a type names no id of A's; B's type is made in B's organisation (checked in test_lists_show_only_mine).
 CASES = {k: v for k, v in CASES.items() if v is not None}
 EXEMPT["POST /api/resource-types"] = "creates in the caller's own organisation"
@@ -135,7 +166,13 @@ def world(server: Any) -> World:
         json={"name": "a-key", "organisationId": a.organisation_id, "scopes": ["catalog:read"]},
     )
     b = with_organisation(client)
+    b_type = b.resource_type()
+    b_room = b.resource(b_type["id"])
+    b_token = b.ok("GET", f"/api/resources/{b_room['id']}/public-token")["publicBookingToken"]
     ids = {
+        "b_slug": b.slug,
+        "b_type": b_type["id"],
+        "b_token": b_token,
         "org": a.organisation_id,
         "user": colleague.user_id,
         "type": rt["id"],
@@ -149,9 +186,11 @@ def world(server: Any) -> World:
 
 def test_every_route_is_covered(client: httpx.Client) -> None:
     routes = app_routes(client)
-    untested = routes - set(CASES) - set(EXEMPT)
+    untested = routes - set(CASES) - set(PUBLIC_CASES) - set(EXEMPT)
     assert not untested, f"routes without a tenant-isolation case: {sorted(untested)}"
-    assert not (set(CASES) | set(EXEMPT)) - routes, "cases for routes that no longer exist"
+    assert not (set(CASES) | set(PUBLIC_CASES) | set(EXEMPT)) - routes, (
+        "cases for routes that no longer exist"
+    )
 
 
 @pytest.mark.parametrize("route", sorted(CASES))
@@ -160,6 +199,16 @@ def test_another_organisations_ids_are_not_found(world: World, route: str) -> No
     missing = CASES[route](world.b, {k: (MISSING if isinstance(v, int) else v) for k, v in world.ids.items()})
     assert answer.status_code == 404, (route, answer.text)
     assert answer.json() == missing.json()  # exactly what a missing id answers: nothing learned
+
+
+@pytest.mark.parametrize("route", sorted(PUBLIC_CASES))
+def test_public_pages_do_not_reach_into_another_organisation(world: World, route: str) -> None:
+    answer = PUBLIC_CASES[route](world.b, world.ids)
+    missing = PUBLIC_CASES[route](
+        world.b, {k: (MISSING if k in ("type", "resource") else v) for k, v in world.ids.items()}
+    )
+    assert answer.status_code in (400, 404), (route, answer.text)
+    assert answer.json() == missing.json()
 
 
 @pytest.mark.parametrize("route", sorted(CASES))

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from domain.errors import AlreadyExists, DomainError, InvalidInput, NotFound, SlotUnavailable, Unavailable
+from domain.errors import AlreadyExists, CapacityConflict, DomainError, InvalidInput, NotFound, Unavailable
 
 # SQLSTATEs: unique_violation, exclusion_violation, foreign_key_violation, check_violation.
 UNIQUE, EXCLUSION, FOREIGN_KEY, CHECK = "23505", "23P01", "23503", "23514"
@@ -40,7 +40,7 @@ def translate(error: DBAPIError) -> DomainError:
     state = _sqlstate(error)
     constraint = _constraint(error)
     if state == EXCLUSION or constraint == "reservation_allocations_capacity":
-        return SlotUnavailable("not enough free capacity for the requested time")
+        return CapacityConflict("not enough free capacity for the requested time")
     if state == UNIQUE:
         return AlreadyExists(UNIQUE_MESSAGES.get(constraint, "that already exists"))
     if state == FOREIGN_KEY:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
-
-from sqlalchemy import RowMapping
 
 from domain.cancellation import PolicyTier
 from domain.catalog import Organisation, Resource, ResourceType, StripeAccount
@@ -49,7 +48,7 @@ def hours_from_json(weekly: dict[str, list[dict[str, str]]], overrides: list[dic
     )
 
 
-def organisation(row: RowMapping) -> Organisation:
+def organisation(row: Mapping[Any, Any]) -> Organisation:
     return Organisation(
         id=row["id"],
         slug=row["slug"],
@@ -101,7 +100,7 @@ TYPE_FIELDS = (
 )
 
 
-def resource_type(row: RowMapping, prefix: str = "") -> ResourceType:
+def resource_type(row: Mapping[Any, Any], prefix: str = "") -> ResourceType:
     fields = {name: row[prefix + name] for name in TYPE_FIELDS}
     return ResourceType(
         id=row[prefix + "id"],
@@ -120,7 +119,7 @@ def resource_type_values(rt: ResourceType) -> dict[str, Any]:
     return values
 
 
-def resource(row: RowMapping) -> Resource:
+def resource(row: Mapping[Any, Any]) -> Resource:
     return Resource(
         id=row["id"],
         organisation_id=row["organisation_id"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from adapters.postgres.mappers import policy_from_json, policy_to_json
 from adapters.postgres.tables import reservation_allocations as alloc
 from adapters.postgres.tables import reservations as res
 from adapters.postgres.tables import resource_types
-from application.ports import Page, PageRequest, ReservationFilter
+from application.ports import Page, PageRequest, ReservationFilter, Usage
 from domain.allocation import Allocation, Occupancy
 from domain.money import Quote
 from domain.reservation import Customer, Reservation
@@ -48,16 +49,28 @@ _live = res.c.deleted_at.is_(None)
 # Holding allocations of these resources overlapping the window: one scan of the GiST index.
 _OCCUPANCY = text(
     """
-    SELECT resource_id, quantity, occupied_from, occupied_until
+    SELECT resource_id, quantity, occupied_from, occupied_until, hold_expires_at, reservation_id
       FROM reservation_allocations
      WHERE holding
        AND int8range(resource_id, resource_id, '[]') && int8range(:low, :high, '[]')
        AND tstzrange(occupied_from, occupied_until) && tstzrange(:start, :end)
        AND resource_id = ANY(:ids)
-       AND (hold_expires_at IS NULL OR hold_expires_at > :now)
        AND reservation_id <> :exclude
     """
 )
+
+
+def usage_of(rows: Sequence[Any], now: datetime) -> Usage:
+    """Rows of holding allocations split into what takes capacity and the lapsed holds."""
+    occupancies, lapsed = [], []
+    for r in rows:
+        if r["hold_expires_at"] is not None and r["hold_expires_at"] <= now:
+            lapsed.append(r["reservation_id"])
+        else:
+            occupancies.append(
+                Occupancy(r["resource_id"], r["quantity"], r["occupied_from"], r["occupied_until"])
+            )
+    return Usage(occupancies, sorted(set(lapsed)))
 
 
 def reservation_values(r: Reservation) -> dict[str, Any]:
@@ -253,47 +266,32 @@ class SqlReservations(Repository):
             .values(deleted_at=now, updated_at=func.now(), version=res.c.version + 1)
         )
 
-    async def occupancies(
+    async def usage(
         self,
         resource_ids: list[int],
         start: datetime,
         end: datetime,
         now: datetime,
         exclude: int | None = None,
-    ) -> list[Occupancy]:
+    ) -> Usage:
         if not resource_ids:
-            return []
+            return Usage([])
         params = {
             "low": min(resource_ids),
             "high": max(resource_ids),
             "ids": resource_ids,
             "start": start,
             "end": end,
-            "now": now,
             "exclude": exclude or 0,
         }
-        rows = await self.rows(_OCCUPANCY, params)
-        return [
-            Occupancy(r["resource_id"], r["quantity"], r["occupied_from"], r["occupied_until"]) for r in rows
-        ]
+        return usage_of(await self.rows(_OCCUPANCY, params), now)
 
-    async def expire_lapsed_holds(
-        self, resource_ids: list[int], start: datetime, end: datetime, now: datetime
-    ) -> int:
-        lapsed = (
-            select(alloc.c.reservation_id)
-            .where(
-                alloc.c.holding,
-                alloc.c.resource_id.in_(resource_ids),
-                alloc.c.hold_expires_at <= now,
-                alloc.c.occupied_from < end,
-                alloc.c.occupied_until > start,
-            )
-            .scalar_subquery()
-        )
+    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int:
         result = await self.execute(
             update(res)
-            .where(res.c.id.in_(lapsed), res.c.status == "pending_payment", res.c.hold_expires_at <= now)
+            .where(
+                res.c.id.in_(reservation_ids), res.c.status == "pending_payment", res.c.hold_expires_at <= now
+            )
             .values(
                 status="expired",
                 payment_status=literal_column(

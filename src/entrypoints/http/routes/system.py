@@ -17,9 +17,9 @@ async def health() -> dict[str, str]:
 
 @get("/ready", tags=["system"])
 async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
-    """200 only while the database answers."""
+    """200 only while the database answers: one round trip."""
     try:
-        async with asyncio.timeout(2), request.app.state.runtime.engine.connect() as conn:
+        async with asyncio.timeout(2), request.app.state.runtime.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception:
         return Response({"status": "unavailable", "database": "down"}, status_code=503)

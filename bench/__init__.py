@@ -1,0 +1,1 @@
+"""Performance proofs: `python -m bench` (or `make bench`)."""

@@ -1,0 +1,262 @@
+"""`python -m bench`: the performance proof of issue 4 against the real server on PostgreSQL.
+
+Starts `booking serve` on a fresh database, seeds an organisation (20 resources, 50,000 past and 2,000 future
+reservations), then measures from this process: the one-round-trip ceiling (/ready), public availability,
+public reserve, a 200-client race for the last unit, and availability with 1,000 versus 100,000 past
+reservations. Every figure of one run comes from the same machine state, so the ratios are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench import load
+from bench.seed import Shop, add_future, add_history, create_shop
+from bench.server import BenchServer, fresh_database
+
+HOST = "127.0.0.1"
+RESULTS = Path(__file__).parent / "results"
+
+OVERBOOKED_SQL = """
+SELECT count(*) FROM (
+  SELECT a.resource_id, p.instant, sum(b.quantity) AS used, max(r.capacity) AS capacity
+    FROM reservation_allocations a
+    JOIN LATERAL (SELECT a.occupied_from AS instant) p ON true
+    JOIN reservation_allocations b
+      ON b.resource_id = a.resource_id AND b.holding
+     AND b.occupied_from <= p.instant AND p.instant < b.occupied_until
+    JOIN resources r ON r.id = a.resource_id
+   WHERE a.holding
+   GROUP BY a.resource_id, p.instant
+  HAVING sum(b.quantity) > max(r.capacity)
+) AS over
+"""
+
+
+def availability_request(shop: Shop, day: str) -> load.RequestMaker:
+    request = load.get(
+        f"/api/public/booking/organisations/{shop.slug}/availability?date={day}&resourceTypeId={shop.type_id}",
+        HOST,
+    )
+    return lambda _: request
+
+
+def reserve_request(shop: Shop, starts: list[datetime]) -> load.RequestMaker:
+    path = f"/api/public/booking/organisations/{shop.slug}/reserve"
+
+    def make(i: int) -> bytes:
+        start = starts[i % len(starts)]
+        body = {
+            "resourceTypeId": shop.type_id,
+            "startTime": start.isoformat(),
+            "endTime": (start + timedelta(hours=1)).isoformat(),
+            "customerName": "Bench Customer",
+            "customerEmail": "bench@example.com",
+            "customerPhone": "+1 555 0100",
+        }
+        return load.post_json(path, HOST, json.dumps(body).encode())
+
+    return make
+
+
+def measure(name: str, port: int, make: load.RequestMaker, concurrency: int, seconds: float) -> load.Result:
+    result = asyncio.run(load.run(name, HOST, port, make, concurrency, duration=seconds))
+    print(
+        f"  {name:<34} c={concurrency:<3} {result.throughput:8.1f} req/s  p50 {result.p50:7.2f} ms  "
+        f"p99 {result.p99:7.2f} ms  statuses {dict(result.statuses)}",
+        flush=True,
+    )
+    return result
+
+
+def count_overbooked(url: str) -> int:
+    async def go() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            return int(await conn.fetchval(OVERBOOKED_SQL))
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--workers", type=int, default=1, help="booking serve --workers")
+    parser.add_argument("--seconds", type=float, default=6.0, help="length of each measured phase")
+    parser.add_argument("--history", type=int, default=50_000)
+    parser.add_argument("--future", type=int, default=2_000)
+    parser.add_argument("--out", default=None, help="write the results as JSON here")
+    args = parser.parse_args()
+    seconds = args.seconds
+
+    url = fresh_database()
+    server = BenchServer(url, workers=args.workers)
+    report: dict[str, object] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "database": "PostgreSQL " + server.postgres_version(),
+    }
+    try:
+        print(
+            f"Seeding: 20 resources, {args.history} past and {args.future} future reservations ...",
+            flush=True,
+        )
+        began = time.perf_counter()
+        shop = create_shop(server.url)
+        add_history(url, shop, args.history)
+        first_future = add_future(url, shop, args.future)
+        print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
+        day = (first_future + timedelta(days=2)).date().isoformat()  # a day with future bookings on it
+
+        print("Measuring:", flush=True)
+        ready = load.get("/ready", HOST)
+        ceiling = {
+            c: measure("ceiling GET /ready (1 round trip)", server.port, lambda _: ready, c, seconds)
+            for c in (1, 32)
+        }
+        avail = {
+            c: measure("public availability", server.port, availability_request(shop, day), c, seconds)
+            for c in (1, 32)
+        }
+
+        base = (datetime.now(UTC) + timedelta(days=150)).replace(minute=0, second=0, microsecond=0)
+        starts = [base + timedelta(hours=h) for h in range(24 * 200)]
+        reserve = measure(
+            "public reserve (distinct free slots)", server.port, reserve_request(shop, starts), 32, seconds
+        )
+        used = reserve.count
+        assert used < len(starts), "not enough distinct slots for the reserve phase"
+
+        race_start = base - timedelta(days=5)
+        with httpx.Client(
+            base_url=server.url,
+            headers={"Authorization": f"Bearer {shop.token}", "X-Organisation-Id": str(shop.organisation_id)},
+        ) as staff:
+            for rid in shop.resource_ids[:-1]:
+                staff.post(
+                    "/api/reservations",
+                    json={
+                        "resourceId": rid,
+                        "startTime": race_start.isoformat(),
+                        "endTime": (race_start + timedelta(hours=1)).isoformat(),
+                    },
+                ).raise_for_status()
+        race = asyncio.run(
+            load.run(
+                "race",
+                HOST,
+                server.port,
+                reserve_request(shop, [race_start]),
+                200,
+                total=200,
+                start_together=True,
+            )
+        )
+        winners = race.statuses.get(201, 0)
+        print(
+            f"  race: 200 clients for the last unit -> {winners} x 201, {race.statuses.get(409, 0)} x 409, "
+            f"all answered in {race.elapsed * 1000:.0f} ms",
+            flush=True,
+        )
+
+        print("Growth: the same availability with 1,000 and with 100,000 past reservations", flush=True)
+        growth_shop = create_shop(server.url)
+        add_history(url, growth_shop, 1_000)
+        small = measure(
+            "availability, 1,000 past", server.port, availability_request(growth_shop, day), 1, seconds
+        )
+        add_history(url, growth_shop, 99_000)
+        large = measure(
+            "availability, 100,000 past", server.port, availability_request(growth_shop, day), 1, seconds
+        )
+
+        overbooked = count_overbooked(url)
+        print(f"Overbooked (resource, instant) pairs in the whole database: {overbooked}", flush=True)
+    finally:
+        server.stop()
+
+    def row(r: load.Result, ref: load.Result | None) -> dict[str, object]:
+        return {
+            "throughput": round(r.throughput, 1),
+            "p50_ms": round(r.p50, 2),
+            "p99_ms": round(r.p99, 2),
+            "requests": r.count,
+            "statuses": dict(r.statuses),
+            "ratio_of_ceiling": round(r.throughput / ref.throughput, 3) if ref else None,
+        }
+
+    report.update(
+        {
+            "ceiling": {c: row(r, None) for c, r in ceiling.items()},
+            "availability": {c: row(r, ceiling[c]) for c, r in avail.items()},
+            "reserve_c32": row(reserve, ceiling[32]),
+            "race": {
+                "clients": 200,
+                "successes": winners,
+                "conflicts": race.statuses.get(409, 0),
+                "other": {k: v for k, v in race.statuses.items() if k not in (201, 409)},
+                "duration_ms": round(race.elapsed * 1000, 1),
+            },
+            "growth": {
+                "p50_1k_ms": round(small.p50, 3),
+                "p50_100k_ms": round(large.p50, 3),
+                "ratio": round(large.p50 / small.p50, 3),
+                "throughput_1k": round(small.throughput, 1),
+                "throughput_100k": round(large.throughput, 1),
+            },
+            "overbooked": overbooked,
+        }
+    )
+    print_table(report)
+    out = Path(args.out) if args.out else RESULTS / f"bench-w{args.workers}-{secrets.token_hex(2)}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"\nWrote {out}")
+    failed = winners != 1 or overbooked != 0
+    raise SystemExit(1 if failed else 0)
+
+
+def print_table(report: dict[str, object]) -> None:
+    c = report["ceiling"]  # type: ignore[index]
+    a = report["availability"]  # type: ignore[index]
+    r = report["reserve_c32"]  # type: ignore[index]
+    g = report["growth"]  # type: ignore[index]
+    race = report["race"]  # type: ignore[index]
+    print(
+        f"\n| measurement ({report['workers']} worker(s), {report['cpus']} CPUs, {report['database']}) | req/s | p50 ms | p99 ms | of ceiling |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for conc in (1, 32):
+        print(
+            f"| ceiling: GET /ready, c={conc} | {c[conc]['throughput']} | {c[conc]['p50_ms']} | {c[conc]['p99_ms']} | 100 % |"
+        )
+    for conc in (1, 32):
+        print(
+            f"| public availability, c={conc} | {a[conc]['throughput']} | {a[conc]['p50_ms']} | {a[conc]['p99_ms']} | {a[conc]['ratio_of_ceiling'] * 100:.0f} % |"
+        )
+    print(
+        f"| public reserve, distinct slots, c=32 | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {r['ratio_of_ceiling'] * 100:.0f} % |"
+    )
+    print(
+        f"| race: 200 clients, last unit | {race['successes']} success | | {race['duration_ms']} ms total | |"
+    )
+    print(
+        f"| growth: availability p50, 1k vs 100k past | | {g['p50_1k_ms']} / {g['p50_100k_ms']} | ratio {g['ratio']} | |"
+    )
+    print(f"| overbooked instants | {report['overbooked']} | | | |")
+
+
+if __name__ == "__main__":
+    main()
