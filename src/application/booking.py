@@ -12,7 +12,7 @@ from typing import TypeVar
 from application.ports import UnitOfWork
 from domain.allocation import Allocation, Bookable, Occupancy, allocate, buffered
 from domain.catalog import Organisation, Resource, ResourceType
-from domain.errors import CapacityConflict, InvalidInput, NotFound
+from domain.errors import CapacityConflict, InvalidInput, NotFound, ReferenceCollision
 from domain.money import Quote, quote_for
 from domain.reservation import REFERENCE_ALPHABET, make_reference, units_for
 
@@ -101,7 +101,7 @@ async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = 3) -> T:
     for remaining in range(tries - 1, -1, -1):
         try:
             return await attempt()
-        except CapacityConflict:
+        except (CapacityConflict, ReferenceCollision):
             if not remaining:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -127,9 +127,6 @@ def price(
     return quote_for(resource_type.price_amount, units, currency, org.service_fee_bps, org.tax_bps)
 
 
-async def new_reference(uow: UnitOfWork, org: Organisation) -> str:
-    """A short reference, unique in the organisation."""
-    while True:
-        reference = make_reference(org.slug, [secrets.randbelow(len(REFERENCE_ALPHABET)) for _ in range(6)])
-        if not await uow.reservations.reference_taken(org.id, reference):
-            return reference
+def new_reference(org: Organisation) -> str:
+    """A short random reference; the database refuses a duplicate and the booking is retried."""
+    return make_reference(org.slug, [secrets.randbelow(len(REFERENCE_ALPHABET)) for _ in range(6)])

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import Clock, PasswordHasher, PublicReads, SecretHasher, TokenIssuer, UnitOfWorkFactory
+from application.ports import (
+    BookingWriter,
+    Clock,
+    PasswordHasher,
+    PublicReads,
+    SecretHasher,
+    TokenIssuer,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -25,4 +33,5 @@ class Context:
     tokens: TokenIssuer
     secret_hash: SecretHasher
     reads: PublicReads
+    writer: BookingWriter
     policy: Policy = Policy()

@@ -240,7 +240,6 @@ class Reservations(Protocol):
         resource_type_id: int | None = None,
         resource_id: int | None = None,
     ) -> bool: ...
-    async def reference_taken(self, organisation_id: int, reference: str) -> bool: ...
 
 
 class UnitOfWork(Protocol):
@@ -334,3 +333,13 @@ class PublicReads(Protocol):
     ) -> BookingView | None:
         """None when the slug or token, or the type, is not publicly bookable."""
         ...
+
+
+class BookingWriter(Protocol):
+    """Writes that are one statement each, so each is its own transaction: no BEGIN, no COMMIT."""
+
+    async def add(self, reservation: Reservation, manage_token_hash: str | None = None) -> Reservation:
+        """Insert a reservation and its allocations together; the database checks capacity as it writes."""
+        ...
+
+    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int: ...

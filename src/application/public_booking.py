@@ -9,7 +9,7 @@ from datetime import date, datetime
 from application.booking import Target, allocate_on, price, retrying
 from application.context import Context
 from application.ports import BookingView, UnitOfWork, ViewWindow
-from domain.allocation import Bookable, available_quantity, buffered, by_resource
+from domain.allocation import Bookable, buffered, slot_availability
 from domain.catalog import Organisation, Resource, ResourceType
 from domain.errors import InvalidInput, NotFound, PaymentsUnavailable
 from domain.identity import validate_email, validate_name
@@ -146,13 +146,11 @@ async def availability(
     view = await _view(ctx, entry, resource_type_id, ViewWindow(day=day))
     target = _target(view, resource_id)
     rt, org = target.resource_type, view.organisation
-    grouped = by_resource(view.usage.occupancies)
     bookables = [Bookable(r.id, r.capacity) for r in target.resources]
-    cap = rt.max_quantity
-    views = []
-    for slot in offered_slots(rt.hours, day, org.tz, rt.slot_rules, now):
-        window = buffered(slot.start, slot.end, rt.buffer_before_minutes, rt.buffer_after_minutes)
-        views.append(SlotView(slot.start, slot.end, available_quantity(bookables, grouped, *window, cap)))
+    slots = offered_slots(rt.hours, day, org.tz, rt.slot_rules, now)
+    windows = [buffered(s.start, s.end, rt.buffer_before_minutes, rt.buffer_after_minutes) for s in slots]
+    units = slot_availability(bookables, view.usage.occupancies, windows, rt.max_quantity)
+    views = [SlotView(slot.start, slot.end, n) for slot, n in zip(slots, units, strict=True)]
     return Availability(day, org.timezone, rt.id, views)
 
 
@@ -240,12 +238,10 @@ async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserv
             allocation_mode=target.mode,
             confirmed_at=now if status == ReservationStatus.CONFIRMED else None,
         )
-        async with ctx.uow() as uow:
-            if view.usage.lapsed:
-                await uow.reservations.expire_holds(view.usage.lapsed, now)
-            created = await uow.reservations.add(reservation, ctx.secret_hash(manage_token))
-            await uow.commit()
-        return created
+        if view.usage.lapsed:
+            await ctx.writer.expire_holds(view.usage.lapsed, now)
+        # One statement, its own transaction: the database checks capacity under its locks as it writes.
+        return await ctx.writer.add(reservation, ctx.secret_hash(manage_token))
 
     return Reserved(await retrying(attempt), manage_token)
 

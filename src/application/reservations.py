@@ -73,7 +73,7 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
                 id=0,
                 organisation_id=organisation_id,
                 resource_type_id=target.resource_type.id,
-                reference=await new_reference(uow, org),
+                reference=new_reference(org),
                 start_time=new.start_time,
                 end_time=new.end_time,
                 quantity=quantity,

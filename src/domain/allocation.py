@@ -142,6 +142,23 @@ def _best_fit(
     return result
 
 
+def slot_availability(
+    resources: Sequence[Bookable],
+    occupancies: Iterable[Occupancy],
+    windows: Sequence[tuple[datetime, datetime]],
+    max_quantity: int | None = None,
+) -> list[int]:
+    """available_quantity for many windows at once: resources with nothing booked count in full, once."""
+    grouped = by_resource(occupancies)
+    idle = sum(r.capacity for r in resources if r.is_active and r.id not in grouped)
+    busy = [(r, grouped[r.id]) for r in resources if r.is_active and r.id in grouped]
+    result = []
+    for start, end in windows:
+        total = idle + sum(max(0, r.capacity - peak_usage(occ, start, end)) for r, occ in busy)
+        result.append(min(total, max_quantity) if max_quantity is not None else total)
+    return result
+
+
 def available_quantity(
     resources: Sequence[Bookable],
     occupancies: Sequence[Occupancy] | dict[int, list[Occupancy]],

@@ -79,6 +79,10 @@ class Conflict(DomainError):
     """The request conflicts with the current state."""
 
 
+class ReferenceCollision(Conflict):
+    """A new reservation drew a reference its organisation already has; drawing again fixes it."""
+
+
 class PaymentProviderError(DomainError):
     """The payment provider failed; nothing was half-done."""
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from adapters.clock import SystemClock
 from adapters.postgres.idempotency import SqlIdempotencyStore
 from adapters.postgres.public_reads import SqlPublicReads
+from adapters.postgres.reservation_repo import SqlBookingWriter
 from adapters.postgres.uow import SqlUnitOfWork
 from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
@@ -43,7 +44,9 @@ def make_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         async_url(settings.database_url),
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        max_overflow=max(
+            2, settings.db_pool_size // 4
+        ),  # few: overflow connections are opened and closed per use
         pool_timeout=10,
         pool_recycle=1800,
         connect_args={"server_settings": server_settings, "timeout": 10},
@@ -71,6 +74,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         secret_hash=sha256_hex,
         reads=SqlPublicReads(read_engine),
+        writer=SqlBookingWriter(read_engine),
         policy=policy,
     )
     return Runtime(settings, engine, read_engine, ctx, SqlIdempotencyStore(engine))

@@ -49,7 +49,7 @@ class Settings:
     rate_limits: Mapping[str, str] = field(default_factory=lambda: dict(RATE_LIMIT_DEFAULTS))
     hold_minutes: int = 30
     auto_migrate: bool = False
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     db_statement_timeout_ms: int = 10_000
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
@@ -158,7 +158,7 @@ def from_env(env: Mapping[str, str] | None = None, state_dir: Path | None = None
         rate_limits=limits,
         hold_minutes=_int(env, "HOLD_MINUTES", 30),
         auto_migrate=_bool(env.get("AUTO_MIGRATE"), False),
-        db_pool_size=_int(env, "DB_POOL_SIZE", 10),
+        db_pool_size=_int(env, "DB_POOL_SIZE", 20),
         db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 10_000),
         cors_origins=_list(env.get("CORS_ORIGINS")),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576),

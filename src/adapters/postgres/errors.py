@@ -7,7 +7,15 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from domain.errors import AlreadyExists, CapacityConflict, DomainError, InvalidInput, NotFound, Unavailable
+from domain.errors import (
+    AlreadyExists,
+    CapacityConflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    ReferenceCollision,
+    Unavailable,
+)
 
 # SQLSTATEs: unique_violation, exclusion_violation, foreign_key_violation, check_violation.
 UNIQUE, EXCLUSION, FOREIGN_KEY, CHECK = "23505", "23P01", "23503", "23514"
@@ -41,6 +49,8 @@ def translate(error: DBAPIError) -> DomainError:
     constraint = _constraint(error)
     if state == EXCLUSION or constraint == "reservation_allocations_capacity":
         return CapacityConflict("not enough free capacity for the requested time")
+    if state == UNIQUE and constraint == "uq_reservations_organisation_id_reference":
+        return ReferenceCollision("the reference is taken; draw another")
     if state == UNIQUE:
         return AlreadyExists(UNIQUE_MESSAGES.get(constraint, "that already exists"))
     if state == FOREIGN_KEY:

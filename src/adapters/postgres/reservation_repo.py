@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    RowMapping,
     and_,
     delete,
     exists,
     func,
-    insert,
     literal_column,
     or_,
     select,
@@ -20,12 +19,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.base import Repository
+from adapters.postgres.errors import translated
 from adapters.postgres.mappers import policy_from_json, policy_to_json
 from adapters.postgres.tables import reservation_allocations as alloc
 from adapters.postgres.tables import reservations as res
-from adapters.postgres.tables import resource_types
 from application.ports import Page, PageRequest, ReservationFilter, Usage
 from domain.allocation import Allocation, Occupancy
 from domain.money import Quote
@@ -73,6 +73,74 @@ def usage_of(rows: Sequence[Any], now: datetime) -> Usage:
     return Usage(occupancies, sorted(set(lapsed)))
 
 
+_COLUMNS = (
+    "organisation_id",
+    "resource_type_id",
+    "reference",
+    "start_time",
+    "end_time",
+    "quantity",
+    "status",
+    "payment_status",
+    "requires_payment",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "notes",
+    "source",
+    "quote_unit_amount",
+    "quote_units",
+    "quote_subtotal",
+    "quote_service_fee",
+    "quote_taxes",
+    "quote_total",
+    "quote_currency",
+    "payment_required_snapshot",
+    "cancellation_policy_snapshot",
+    "allocation_mode",
+    "hold_expires_at",
+    "stripe_checkout_session_id",
+    "checkout_attempt",
+    "confirmed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "created_by_user_id",
+    "api_key_id",
+    "manage_token_hash",
+)
+_CASTS = {"cancellation_policy_snapshot": "jsonb"}
+_VALUES = ", ".join(f"CAST(:{c} AS {_CASTS[c]})" if c in _CASTS else f":{c}" for c in _COLUMNS)
+
+# A reservation's allocations, sorted by resource so concurrent writers take the database's locks in order.
+_ALLOCATION_ROWS = """
+    SELECT r.organisation_id, r.id, x.resource_id, x.quantity,
+           r.start_time - make_interval(mins => t.buffer_before_minutes),
+           r.end_time + make_interval(mins => t.buffer_after_minutes)
+      FROM {source} r
+      JOIN resource_types t ON t.id = r.resource_type_id
+     CROSS JOIN unnest(CAST(:alloc_resources AS bigint[]), CAST(:alloc_quantities AS integer[]))
+           AS x(resource_id, quantity)
+     {where}
+     ORDER BY x.resource_id
+"""
+_ALLOCATION_INSERT = (
+    "INSERT INTO reservation_allocations "
+    "(organisation_id, reservation_id, resource_id, quantity, occupied_from, occupied_until)"
+)
+# Built from the constant column names above; every value is a bound parameter.
+_INSERT = text(
+    f"WITH r AS (INSERT INTO reservations ({', '.join(_COLUMNS)}) VALUES ({_VALUES}) RETURNING *), "  # noqa: S608
+    f"a AS ({_ALLOCATION_INSERT} {_ALLOCATION_ROWS.format(source='r', where='')} RETURNING 1) "
+    "SELECT r.* FROM r"
+)
+_ALLOCATE = text(
+    _ALLOCATION_INSERT
+    + _ALLOCATION_ROWS.format(
+        source="reservations", where="WHERE r.id = :reservation_id AND r.organisation_id = :organisation_id"
+    )
+)
+
+
 def reservation_values(r: Reservation) -> dict[str, Any]:
     return {
         "organisation_id": r.organisation_id,
@@ -110,7 +178,7 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
     }
 
 
-def reservation(row: RowMapping) -> Reservation:
+def reservation(row: Mapping[Any, Any]) -> Reservation:
     return Reservation(
         id=row["id"],
         organisation_id=row["organisation_id"],
@@ -154,13 +222,18 @@ def reservation(row: RowMapping) -> Reservation:
 
 class SqlReservations(Repository):
     async def add(self, reservation_: Reservation, manage_token_hash: str | None = None) -> Reservation:
+        """One statement: the reservation, then its allocations over its time widened by the buffers."""
         values = reservation_values(reservation_) | {"manage_token_hash": manage_token_hash}
-        row = await self.row(insert(res).values(**values).returning(res.c.id))
+        params = values | {
+            "cancellation_policy_snapshot": json.dumps(values["cancellation_policy_snapshot"]),
+            "alloc_resources": [a.resource_id for a in reservation_.allocations],
+            "alloc_quantities": [a.quantity for a in reservation_.allocations],
+        }
+        row = await self.row(_INSERT, params)
         assert row is not None
-        await self._allocate(reservation_.organisation_id, row["id"], reservation_.allocations)
-        saved = await self.get(reservation_.organisation_id, row["id"])
-        assert saved is not None
-        return saved
+        return reservation(
+            dict(row) | {"allocations": [[a.resource_id, a.quantity] for a in reservation_.allocations]}
+        )
 
     async def _allocate(
         self, organisation_id: int, reservation_id: int, allocations: list[Allocation]
@@ -168,34 +241,14 @@ class SqlReservations(Repository):
         """Insert allocations occupying the reservation's time widened by its type's buffers."""
         if not allocations:
             return
-        buffered = (
-            select(
-                (
-                    res.c.start_time
-                    - func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_before_minutes)
-                ).label("f"),
-                (
-                    res.c.end_time + func.make_interval(0, 0, 0, 0, 0, resource_types.c.buffer_after_minutes)
-                ).label("u"),
-            )
-            .join(resource_types, resource_types.c.id == res.c.resource_type_id)
-            .where(res.c.id == reservation_id)
-        )
-        window = await self.row(buffered)
-        assert window is not None
         await self.execute(
-            insert(alloc),
-            [
-                {
-                    "organisation_id": organisation_id,
-                    "reservation_id": reservation_id,
-                    "resource_id": a.resource_id,
-                    "quantity": a.quantity,
-                    "occupied_from": window["f"],
-                    "occupied_until": window["u"],
-                }
-                for a in allocations
-            ],
+            _ALLOCATE,
+            {
+                "organisation_id": organisation_id,
+                "reservation_id": reservation_id,
+                "alloc_resources": [a.resource_id for a in allocations],
+                "alloc_quantities": [a.quantity for a in allocations],
+            },
         )
 
     def _select(self) -> Any:
@@ -326,9 +379,17 @@ class SqlReservations(Repository):
             )
         return bool(await self.scalar(select(exists().where(*conditions))))
 
-    async def reference_taken(self, organisation_id: int, reference: str) -> bool:
-        return bool(
-            await self.scalar(
-                select(exists().where(res.c.organisation_id == organisation_id, res.c.reference == reference))
-            )
-        )
+
+class SqlBookingWriter:
+    """Single-statement booking writes on an AUTOCOMMIT engine: each statement is its own transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, reservation_: Reservation, manage_token_hash: str | None = None) -> Reservation:
+        async with translated(), self._engine.connect() as conn:
+            return await SqlReservations(conn).add(reservation_, manage_token_hash)
+
+    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int:
+        async with translated(), self._engine.connect() as conn:
+            return await SqlReservations(conn).expire_holds(reservation_ids, now)

@@ -12,6 +12,7 @@ from domain.allocation import (
     buffered,
     free_capacity,
     peak_usage,
+    slot_availability,
 )
 from domain.errors import InvalidInput, SlotUnavailable
 
@@ -120,3 +121,27 @@ def test_allocation_never_exceeds_any_capacity(
         for instant in instants:
             usage = sum(o.quantity for o in mine if o.start <= instant < o.end)
             assert usage <= resource.capacity
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=scenario(), cap=st.one_of(st.none(), st.integers(0, 5)))
+def test_slot_availability_equals_available_quantity(
+    data: tuple[list[Bookable], list[tuple[int, int, int, list[int] | None]]], cap: int | None
+) -> None:
+    resources, requests = data
+    held: list[Occupancy] = []
+    for start, length, quantity, chosen in requests:
+        try:
+            placed = allocate(resources, held, at(start), at(start + length), quantity, chosen)
+        except (SlotUnavailable, InvalidInput):
+            continue
+        held.extend(Occupancy(a.resource_id, a.quantity, at(start), at(start + length)) for a in placed)
+    windows = [(at(m), at(m + 60)) for m in range(0, 360, 30)]
+    expected = [available_quantity(resources, held, s, e, cap) for s, e in windows]
+    assert slot_availability(resources, held, windows, cap) == expected
+
+
+def test_equal_fits_follow_the_preferred_order() -> None:
+    resources = [Bookable(1, 2), Bookable(2, 2), Bookable(3, 2)]
+    assert allocate(resources, [], at(0), at(60), 1)[0].resource_id == 1
+    assert allocate(resources, [], at(0), at(60), 1, prefer=[3, 1, 2])[0].resource_id == 3
