@@ -154,7 +154,14 @@ def slot_availability(
     busy = [(r, grouped[r.id]) for r in resources if r.is_active and r.id in grouped]
     result = []
     for start, end in windows:
-        total = idle + sum(max(0, r.capacity - peak_usage(occ, start, end)) for r, occ in busy)
+        total = idle
+        for resource, occupied in busy:
+            overlapping = [o for o in occupied if o.start < end and start < o.end]
+            if len(overlapping) > 1:
+                used = peak_usage(overlapping, start, end)
+            else:
+                used = overlapping[0].quantity if overlapping else 0
+            total += max(0, resource.capacity - used)
         result.append(min(total, max_quantity) if max_quantity is not None else total)
     return result
 

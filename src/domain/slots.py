@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.errors import OutsideBookingWindow
@@ -34,11 +35,12 @@ def grid_slots(hours: OpeningHours, day: date, tz: ZoneInfo, rules: SlotRules) -
     length = timedelta(minutes=rules.slot_minutes)
     step = timedelta(minutes=rules.slot_interval_minutes)
     result: list[Slot] = []
+    to_instant = _converter(day, tz)
     for interval in hours.intervals_on(day):
         wall, end_wall = wall_time(day, interval.start), wall_time(day, interval.end)
         closing = boundary_instant(end_wall, tz)
         while wall < end_wall:
-            start = local_instant(wall, tz)
+            start = to_instant(wall)
             wall += step
             if start is None:
                 continue  # a wall-clock start inside a DST gap does not exist
@@ -46,6 +48,21 @@ def grid_slots(hours: OpeningHours, day: date, tz: ZoneInfo, rules: SlotRules) -
                 break  # instants grow with wall time, so no later start fits either
             result.append(Slot(start, start + length))
     return result
+
+
+def _converter(day: date, tz: ZoneInfo) -> Callable[[datetime], datetime | None]:
+    """Wall time to instant for one day: plain arithmetic when the offset is the same all day long."""
+    midnight = datetime.combine(day, time(0, 0))
+    first = midnight.replace(tzinfo=tz).utcoffset()
+    last = (midnight + timedelta(days=2)).replace(tzinfo=tz).utcoffset()
+    if (
+        first is None
+        or first != last
+        or first != (midnight + timedelta(days=1)).replace(tzinfo=tz).utcoffset()
+    ):
+        return lambda wall: local_instant(wall, tz)
+    offset = first
+    return lambda wall: (wall - offset).replace(tzinfo=UTC)
 
 
 def offered_slots(

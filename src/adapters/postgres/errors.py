@@ -43,10 +43,19 @@ def _constraint(error: DBAPIError) -> str:
     return str(getattr(cause, "constraint_name", None) or "")
 
 
+def translate_driver(error: Exception) -> DomainError:
+    """The domain error an asyncpg error (raised outside SQLAlchemy) means for the caller."""
+    return _translate(
+        getattr(error, "sqlstate", None), str(getattr(error, "constraint_name", None) or ""), error
+    )
+
+
 def translate(error: DBAPIError) -> DomainError:
     """The domain error a database failure means for the caller."""
-    state = _sqlstate(error)
-    constraint = _constraint(error)
+    return _translate(_sqlstate(error), _constraint(error), error)
+
+
+def _translate(state: str | None, constraint: str, error: Exception) -> DomainError:
     if state == EXCLUSION or constraint == "reservation_allocations_capacity":
         return CapacityConflict("not enough free capacity for the requested time")
     if state == UNIQUE and constraint == "uq_reservations_organisation_id_reference":
@@ -57,7 +66,7 @@ def translate(error: DBAPIError) -> DomainError:
         return NotFound("a referenced record does not exist")
     if state == CHECK:
         return InvalidInput("a value is out of range", constraint or None)
-    if isinstance(error, OperationalError | InterfaceError) or (
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError) or (
         state is not None and (state.startswith(RETRYABLE_PREFIXES) or state in TIMEOUTS)
     ):
         return Unavailable("the database is unavailable or busy; try again")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres import mappers
@@ -16,33 +16,32 @@ from domain.catalog import Resource
 
 # The window: the exact buffered interval, or the whole local day widened by the buffers and three hours
 # (slots never start before local midnight nor end after the next one; the margin covers DST shifts).
-_VIEW = text(
-    """
+_VIEW = """
     WITH tok AS (
         SELECT id, organisation_id, resource_type_id FROM resources
-         WHERE CAST(:token AS text) IS NOT NULL AND public_booking_token = :token
+         WHERE CAST($1 AS text) IS NOT NULL AND public_booking_token = $1
            AND deleted_at IS NULL AND is_active
     ), org AS (
         SELECT * FROM organisations
          WHERE public_booking_enabled
-           AND (slug = :slug OR id = (SELECT organisation_id FROM tok))
+           AND (slug = $2 OR id = (SELECT organisation_id FROM tok))
     ), rt AS (
         SELECT t.* FROM resource_types t, org
          WHERE t.organisation_id = org.id AND t.deleted_at IS NULL AND t.publicly_bookable
-           AND t.id = coalesce((SELECT resource_type_id FROM tok), CAST(:type_id AS bigint))
+           AND t.id = coalesce((SELECT resource_type_id FROM tok), CAST($3 AS bigint))
     ), res AS (
         SELECT r.id, r.organisation_id, r.resource_type_id, r.name, r.capacity, r.public_booking_token
           FROM resources r, rt
          WHERE r.organisation_id = rt.organisation_id AND r.resource_type_id = rt.id
            AND r.deleted_at IS NULL AND r.is_active
     ), win AS (
-        SELECT CASE WHEN CAST(:day AS date) IS NULL
-                    THEN CAST(:start AS timestamptz) - make_interval(mins => rt.buffer_before_minutes)
-                    ELSE (CAST(:day AS date)::timestamp AT TIME ZONE org.timezone)
+        SELECT CASE WHEN CAST($4 AS date) IS NULL
+                    THEN CAST($5 AS timestamptz) - make_interval(mins => rt.buffer_before_minutes)
+                    ELSE (CAST($4 AS date)::timestamp AT TIME ZONE org.timezone)
                          - make_interval(mins => rt.buffer_before_minutes) - interval '3 hours' END AS f,
-               CASE WHEN CAST(:day AS date) IS NULL
-                    THEN CAST(:end AS timestamptz) + make_interval(mins => rt.buffer_after_minutes)
-                    ELSE ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE org.timezone)
+               CASE WHEN CAST($4 AS date) IS NULL
+                    THEN CAST($6 AS timestamptz) + make_interval(mins => rt.buffer_after_minutes)
+                    ELSE ((CAST($4 AS date) + 1)::timestamp AT TIME ZONE org.timezone)
                          + make_interval(mins => rt.buffer_after_minutes) + interval '3 hours' END AS u
           FROM rt, org
     ), occ AS (
@@ -55,31 +54,58 @@ _VIEW = text(
            AND a.resource_id IN (SELECT id FROM res)
            AND tstzrange(a.occupied_from, a.occupied_until) && tstzrange(win.f, win.u)
     )
-    SELECT to_jsonb(org) AS org, to_jsonb(rt) AS rt,
-           (SELECT coalesce(jsonb_agg(to_jsonb(res) ORDER BY res.id), '[]') FROM res) AS resources,
-           (SELECT array_agg(resource_id) FROM occ) AS o_resource,
-           (SELECT array_agg(quantity) FROM occ) AS o_quantity,
-           (SELECT array_agg(occupied_from) FROM occ) AS o_from,
-           (SELECT array_agg(occupied_until) FROM occ) AS o_until,
-           (SELECT array_agg(hold_expires_at) FROM occ) AS o_hold,
-           (SELECT array_agg(reservation_id) FROM occ) AS o_reservation,
+    SELECT org.id AS o_id, org.slug AS o_slug, org.name AS o_name, org.timezone AS o_timezone,
+           org.currency AS o_currency, org.service_fee_bps AS o_service_fee_bps, org.tax_bps AS o_tax_bps,
+           org.commission_bps AS o_commission_bps, org.cancellation_policy AS o_cancellation_policy,
+           org.public_booking_enabled AS o_public_booking_enabled,
+           org.stripe_account_id AS o_stripe_account_id,
+           org.charges_enabled AS o_charges_enabled, org.payouts_enabled AS o_payouts_enabled,
+           org.details_submitted AS o_details_submitted, org.created_at AS o_created_at,
+           org.updated_at AS o_updated_at,
+           rt.*,
+           (SELECT array_agg(id ORDER BY id) FROM res) AS r_id,
+           (SELECT array_agg(name ORDER BY id) FROM res) AS r_name,
+           (SELECT array_agg(capacity ORDER BY id) FROM res) AS r_capacity,
+           (SELECT array_agg(public_booking_token ORDER BY id) FROM res) AS r_token,
+           (SELECT array_agg(resource_id) FROM occ) AS a_resource,
+           (SELECT array_agg(quantity) FROM occ) AS a_quantity,
+           (SELECT array_agg(occupied_from) FROM occ) AS a_from,
+           (SELECT array_agg(occupied_until) FROM occ) AS a_until,
+           (SELECT array_agg(hold_expires_at) FROM occ) AS a_hold,
+           (SELECT array_agg(reservation_id) FROM occ) AS a_reservation,
            (SELECT id FROM tok) AS token_resource_id
       FROM org, rt
-    """
+"""
+
+ORGANISATION_COLUMNS = (
+    "id",
+    "slug",
+    "name",
+    "timezone",
+    "currency",
+    "service_fee_bps",
+    "tax_bps",
+    "commission_bps",
+    "cancellation_policy",
+    "public_booking_enabled",
+    "stripe_account_id",
+    "charges_enabled",
+    "payouts_enabled",
+    "details_submitted",
+    "created_at",
+    "updated_at",
 )
+_json = msgspec.json.Decoder()
 
-_TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
 
-
-def _parsed(row: dict[str, Any]) -> dict[str, Any]:
-    """A to_jsonb row with its timestamps as datetimes again."""
-    for name in _TIMESTAMPS:
-        if row.get(name) is not None:
-            row[name] = datetime.fromisoformat(row[name])
-    return row
+def _json_value(value: Any) -> Any:
+    """jsonb as Python values: the pool's connections decode it already, a bare connection gives text."""
+    return _json.decode(value) if isinstance(value, str | bytes) else value
 
 
 class SqlPublicReads(PublicReads):
+    """Reads on a raw asyncpg connection from the shared pool: the hottest query skips the ORM layers."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine  # an AUTOCOMMIT engine: a single read needs no BEGIN and ROLLBACK
 
@@ -91,19 +117,31 @@ class SqlPublicReads(PublicReads):
         window: ViewWindow,
         now: datetime,
     ) -> BookingView | None:
-        params = {
-            "slug": slug,
-            "token": token,
-            "type_id": resource_type_id,
-            "day": window.day,
-            "start": window.start,
-            "end": window.end,
-        }
         async with translated(), self._engine.connect() as conn:
-            row = (await conn.execute(_VIEW, params)).mappings().first()
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            row = await raw.fetchrow(
+                _VIEW, token, slug, resource_type_id, window.day, window.start, window.end
+            )
         if row is None:
             return None
-        occupancy_rows = [
+        org = {name: row["o_" + name] for name in ORGANISATION_COLUMNS}
+        org["cancellation_policy"] = _json_value(org["cancellation_policy"])
+        rt = dict(row) | {
+            "weekly_hours": _json_value(row["weekly_hours"]),
+            "date_overrides": _json_value(row["date_overrides"]),
+        }
+        resources = [
+            Resource(rid, row["o_id"], row["id"], name, capacity, True, public_token)
+            for rid, name, capacity, public_token in zip(
+                row["r_id"] or [],
+                row["r_name"] or [],
+                row["r_capacity"] or [],
+                row["r_token"] or [],
+                strict=True,
+            )
+        ]
+        held = [
             {
                 "resource_id": r,
                 "quantity": q,
@@ -113,31 +151,19 @@ class SqlPublicReads(PublicReads):
                 "reservation_id": i,
             }
             for r, q, f, u, h, i in zip(
-                row["o_resource"] or [],
-                row["o_quantity"] or [],
-                row["o_from"] or [],
-                row["o_until"] or [],
-                row["o_hold"] or [],
-                row["o_reservation"] or [],
+                row["a_resource"] or [],
+                row["a_quantity"] or [],
+                row["a_from"] or [],
+                row["a_until"] or [],
+                row["a_hold"] or [],
+                row["a_reservation"] or [],
                 strict=True,
             )
         ]
-        resources = [
-            Resource(
-                r["id"],
-                r["organisation_id"],
-                r["resource_type_id"],
-                r["name"],
-                r["capacity"],
-                True,
-                r["public_booking_token"],
-            )
-            for r in row["resources"]
-        ]
         return BookingView(
-            organisation=mappers.organisation(_parsed(dict(row["org"]))),
-            resource_type=mappers.resource_type(_parsed(dict(row["rt"]))),
+            organisation=mappers.organisation(org),
+            resource_type=mappers.resource_type(rt),
             resources=resources,
-            usage=usage_of(occupancy_rows, now),
+            usage=usage_of(held, now),
             token_resource_id=row["token_resource_id"],
         )

@@ -160,3 +160,25 @@ def test_slots_on_dst_days_are_exact_inside_and_unique(
         # the start is a real wall-clock time of that local date
         assert slot.start.astimezone(tz).date() == day
         assert local_instant(slot.start.astimezone(tz).replace(tzinfo=None), tz) == slot.start
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.sampled_from([*ZONES, "America/Santiago", "Asia/Kolkata", "Pacific/Chatham"]),
+    day=st.dates(min_value=date(2025, 1, 1), max_value=date(2028, 12, 31)),
+    slot_minutes=st.sampled_from([15, 30, 60]),
+)
+def test_every_day_matches_the_zone_by_zone_conversion(name: str, day: date, slot_minutes: int) -> None:
+    """The per-day arithmetic shortcut gives exactly the instants zoneinfo gives."""
+    tz = ZoneInfo(name)
+    slots = grid_slots(all_day([("00:00", "24:00")]), day, tz, SlotRules(slot_minutes, slot_minutes))
+    expected = []
+    wall = datetime.combine(day, datetime.min.time())
+    while wall.date() == day:
+        instant = local_instant(wall, tz)
+        if instant is not None:
+            expected.append(instant)
+        wall += timedelta(minutes=slot_minutes)
+    closing = boundary_instant(datetime.combine(day + timedelta(days=1), datetime.min.time()), tz)
+    expected = [s for s in expected if s + timedelta(minutes=slot_minutes) <= closing]
+    assert [s.start for s in slots] == expected
