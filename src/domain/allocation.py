@@ -151,17 +151,25 @@ def slot_availability(
     """available_quantity for many windows at once: resources with nothing booked count in full, once."""
     grouped = by_resource(occupancies)
     idle = sum(r.capacity for r in resources if r.is_active and r.id not in grouped)
-    busy = [(r, grouped[r.id]) for r in resources if r.is_active and r.id in grouped]
+    # Each busy resource with the span its bookings cover: most slots fall outside it and cost nothing.
+    busy = [
+        (r.capacity, occ, min(o.start for o in occ), max(o.end for o in occ))
+        for r in resources
+        if r.is_active and (occ := grouped.get(r.id))
+    ]
     result = []
     for start, end in windows:
         total = idle
-        for resource, occupied in busy:
+        for capacity, occupied, first, last in busy:
+            if end <= first or start >= last:
+                total += capacity
+                continue
             overlapping = [o for o in occupied if o.start < end and start < o.end]
             if len(overlapping) > 1:
                 used = peak_usage(overlapping, start, end)
             else:
                 used = overlapping[0].quantity if overlapping else 0
-            total += max(0, resource.capacity - used)
+            total += max(0, capacity - used)
         result.append(min(total, max_quantity) if max_quantity is not None else total)
     return result
 
