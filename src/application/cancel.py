@@ -1,18 +1,26 @@
-"""Cancelling a reservation, by staff or by the customer's manage token."""
+"""Cancelling a reservation, and the money that goes back: by the snapshot policy, in full, or none."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.access import authorize
 from application.context import Context
+from application.payments import refund_payment
+from application.ports import UnitOfWork
 from application.reservations import WRITE
-from domain.errors import InvalidInput, NotFound
+from domain.access import Permission, Role
+from domain.cancellation import policy_refund
+from domain.errors import InvalidInput, NotFound, RefundExceedsPayment
 from domain.identity import Caller
+from domain.payment import Payment, Refund, refundable, refunded_for
 from domain.reservation import Reservation
 from domain.status import ReservationStatus
 
 REFUND_CHOICES = ("policy", "full", "none")
+REFUND = Permission(Role.ADMIN, "reservations:write")
 
 
 @dataclass(frozen=True)
@@ -29,26 +37,101 @@ class Cancellation:
     refund: RefundOutcome
 
 
-def _check_reason(reason: str | None) -> None:
+def check_reason(reason: str | None) -> None:
     if reason is not None and len(reason) > 500:
         raise InvalidInput("a reason of at most 500 characters", "reason")
+
+
+async def money_back(
+    uow: UnitOfWork, reservation: Reservation, rule: str, now: datetime
+) -> tuple[Payment | None, int]:
+    """The booking payment and what a cancellation now gives back of it under the rule."""
+    payments, refunds = await uow.payments.of_reservation(reservation.organisation_id, reservation.id)
+    left = refundable(payments, refunds)
+    booking = next((p for p in payments if p.kind == "booking" and p.amount > refunded_for(p, refunds)), None)
+    if booking is None or left <= 0 or rule == "none":
+        return booking, 0
+    if rule == "full":
+        return booking, left
+    q = reservation.quote
+    by_policy = policy_refund(
+        reservation.cancellation_policy_snapshot, q.subtotal, q.taxes, reservation.start_time, now
+    )
+    return booking, min(by_policy, left)
+
+
+async def cancel_with_refund(
+    ctx: Context, uow: UnitOfWork, reservation: Reservation, reason: str | None, rule: str, key: str
+) -> RefundOutcome:
+    """Cancel (status machine permitting) and refund by the rule, in the caller's unit of work."""
+    now = ctx.clock.now()
+    open_session = reservation.status == ReservationStatus.PENDING_PAYMENT
+    reservation.move_to(ReservationStatus.CANCELLED, now)
+    reservation.cancel_reason = reason
+    payment, amount = await money_back(uow, reservation, rule, now)
+    refund: Refund | None = None
+    if payment is not None and amount > 0:
+        refund = await refund_payment(ctx, uow, reservation, payment, amount, "requested_by_customer", key)
+    await uow.reservations.update(reservation)
+    if open_session and reservation.stripe_checkout_session_id:
+        await ctx.gateway.expire_checkout(reservation.stripe_checkout_session_id)
+    currency = reservation.quote.currency
+    if refund is None:
+        return RefundOutcome(False, 0, currency, "none")
+    return RefundOutcome(True, refund.amount, currency, refund.status)
 
 
 async def cancel_reservation(
     ctx: Context, caller: Caller, reservation_id: int, reason: str | None, refund: str = "policy"
 ) -> Cancellation:
-    """Cancel along the status machine; money goes back by the chosen rule (payments come later)."""
+    """Staff cancel along the status machine; money goes back by the chosen rule."""
     organisation_id, _ = authorize(caller, WRITE)
-    _check_reason(reason)
+    check_reason(reason)
     if refund not in REFUND_CHOICES:
         raise InvalidInput("refund is policy, full or none", "refund")
-    now = ctx.clock.now()
     async with ctx.uow() as uow:
         current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
         if current is None:
             raise NotFound("no such reservation")
-        current.move_to(ReservationStatus.CANCELLED, now)
-        current.cancel_reason = reason
-        saved = await uow.reservations.update(current)
+        outcome = await cancel_with_refund(
+            ctx, uow, current, reason, refund, f"refund:{reservation_id}:cancel"
+        )
+        saved = await uow.reservations.get(organisation_id, reservation_id)
         await uow.commit()
-    return Cancellation(saved, RefundOutcome(False, 0, saved.quote.currency, "none"))
+    assert saved is not None
+    return Cancellation(saved, outcome)
+
+
+async def refund_reservation(
+    ctx: Context, caller: Caller, reservation_id: int, amount: int | None, reason: str | None, key: str | None
+) -> Refund:
+    """A staff refund (admin or owner): all that remains by default; never beyond what was paid."""
+    organisation_id, _ = authorize(caller, REFUND)
+    check_reason(reason)
+    if amount is not None and amount <= 0:
+        raise InvalidInput("amount must be above 0", "amount")
+    async with ctx.uow() as uow:
+        current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+        if current is None:
+            raise NotFound("no such reservation")
+        payment, left = await money_back(uow, current, "full", ctx.clock.now())
+        if payment is None or left <= 0:
+            raise RefundExceedsPayment("nothing paid remains to refund")
+        amount = left if amount is None else amount
+        if amount > left:
+            raise RefundExceedsPayment(f"at most {left} remains to refund")
+        idempotency = f"refund:{reservation_id}:{key or uuid.uuid4().hex}"
+        made = await refund_payment(ctx, uow, current, payment, amount, reason, idempotency)
+        await uow.reservations.update(current)
+        await uow.commit()
+    assert made is not None
+    return made
+
+
+async def ledger(ctx: Context, caller: Caller, reservation_id: int) -> tuple[list[Payment], list[Refund]]:
+    """Payments and refunds of a reservation, for staff."""
+    organisation_id, _ = authorize(caller, Permission(Role.VIEWER, "reservations:read"))
+    async with ctx.uow() as uow:
+        if await uow.reservations.get(organisation_id, reservation_id) is None:
+            raise NotFound("no such reservation")
+        return await uow.payments.of_reservation(organisation_id, reservation_id)

@@ -8,6 +8,7 @@ from application.ports import (
     BookingWriter,
     Clock,
     PasswordHasher,
+    PaymentGateway,
     PublicReads,
     SecretHasher,
     TokenIssuer,
@@ -23,6 +24,8 @@ class Policy:
     platform_commission_bps: int = 1000
     hold_minutes: int = 30
     public_base_url: str = "http://localhost:8000"
+    allowed_redirect_hosts: tuple[str, ...] = ()
+    manage_token_key: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -34,4 +37,5 @@ class Context:
     secret_hash: SecretHasher
     reads: PublicReads
     writer: BookingWriter
+    gateway: PaymentGateway
     policy: Policy = Policy()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from domain.access import Role
 from domain.allocation import Occupancy
 from domain.catalog import Organisation, Resource, ResourceType, StripeAccount
 from domain.identity import ApiKey, RefreshToken, User
+from domain.payment import Payment, Refund
 from domain.reservation import Reservation
 
 T = TypeVar("T")
@@ -58,35 +60,6 @@ class ReservationFilter:
     statuses: tuple[str, ...] = ()
     start_from: datetime | None = None
     end_to: datetime | None = None
-
-
-@dataclass
-class LedgerEntry:
-    kind: str  # "payment" or "refund"
-    id: int
-    amount: int
-    currency: str
-    status: str
-    created_at: datetime
-    stripe_id: str | None = None
-    payment_id: int | None = None
-
-
-@dataclass
-class Ledger:
-    entries: list[LedgerEntry] = field(default_factory=list)
-
-    @property
-    def paid(self) -> int:
-        return sum(e.amount for e in self.entries if e.kind == "payment" and e.status == "succeeded")
-
-    @property
-    def refunded(self) -> int:
-        return sum(e.amount for e in self.entries if e.kind == "refund" and e.status != "failed")
-
-    @property
-    def refundable(self) -> int:
-        return self.paid - self.refunded
 
 
 @dataclass(frozen=True)
@@ -233,6 +206,30 @@ class Reservations(Protocol):
         """Mark these lapsed payment holds expired, so they stop taking capacity in the database too."""
         ...
 
+    async def claim_reconcile(
+        self, organisation_id: int, reservation_id: int, not_since: datetime, now: datetime
+    ) -> bool:
+        """Stamp the reservation as being reconciled now unless it was after `not_since`."""
+        ...
+
+    async def set_checkout(
+        self, organisation_id: int, reservation_id: int, session_id: str, now: datetime
+    ) -> None: ...
+
+    async def lapsed_holds(self, now: datetime, limit: int) -> list[Reservation]:
+        """Pending payments whose hold has ended, locked, skipping those another worker holds."""
+        ...
+
+    async def claim_pending_payments(
+        self, started_before: datetime, not_since: datetime, now: datetime, limit: int
+    ) -> list[tuple[int, int]]:
+        """(organisation, reservation) of pending payments due for reconciliation, stamped as claimed."""
+        ...
+
+    async def complete_ended(self, before: datetime) -> int:
+        """Confirmed reservations that ended before `before` become completed."""
+        ...
+
     async def has_future_holding(
         self,
         organisation_id: int,
@@ -251,12 +248,16 @@ class UnitOfWork(Protocol):
     resource_types: ResourceTypes
     resources: Resources
     reservations: Reservations
+    payments: Payments
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
     async def commit(self) -> None: ...
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A nested transaction: an error inside undoes only what was done inside."""
+        ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -343,3 +344,99 @@ class BookingWriter(Protocol):
         ...
 
     async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    reservation_id: int
+    organisation_id: int
+    reference: str
+    description: str
+    amount: int
+    currency: str
+    application_fee: int
+    destination: str | None
+    expires_at: datetime
+    success_url: str
+    cancel_url: str
+    customer_email: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str | None
+    status: str  # open, complete, expired
+    payment_status: str  # paid, unpaid, no_payment_required
+    payment_intent_id: str | None = None
+    amount_total: int | None = None
+    currency: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    amount: int
+    status: str
+
+
+@dataclass(frozen=True)
+class AccountState:
+    id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """A verified provider event: its id, type and the object it is about (Stripe's JSON shape)."""
+
+    id: str
+    type: str
+    data: dict[str, Any]
+    account: str | None = None
+
+
+class PaymentGateway(Protocol):
+    """Stripe, or the sandbox that imitates it; every failure is PaymentProviderError."""
+
+    name: str
+
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+    async def retrieve_checkout(self, session_id: str) -> CheckoutSession: ...
+    async def expire_checkout(self, session_id: str) -> None: ...
+    async def refund(
+        self, payment_intent_id: str, amount: int, reason: str | None, idempotency_key: str
+    ) -> RefundResult: ...
+    async def create_account(self, organisation_id: int, email: str | None, idempotency_key: str) -> str: ...
+    async def onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str: ...
+    async def retrieve_account(self, account_id: str) -> AccountState: ...
+    def parse_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        """The verified event; InvalidSignature when the signature is missing, wrong or stale."""
+        ...
+
+
+class Payments(Protocol):
+    async def of_reservation(
+        self, organisation_id: int, reservation_id: int
+    ) -> tuple[list[Payment], list[Refund]]: ...
+    async def by_intent(self, organisation_id: int, payment_intent_id: str) -> Payment | None: ...
+    async def by_intent_anywhere(self, payment_intent_id: str) -> Payment | None:
+        """For provider events that name a payment intent but no organisation."""
+        ...
+
+    async def add(self, payment: Payment) -> Payment:
+        """Record a payment; the one already recorded for that payment intent when there is one."""
+        ...
+
+    async def set_status(self, payment_id: int, status: str, charge_id: str | None = None) -> None: ...
+    async def add_refund(self, organisation_id: int, reservation_id: int, refund: Refund) -> Refund | None:
+        """Record a refund; None when that provider refund is already recorded."""
+        ...
+
+    async def record_event(self, event_id: str, event_type: str) -> bool:
+        """Claim an event id; False when it was processed already."""
+        ...

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from application.booking import Target, allocate_on, price, retrying
+from application.booking import Target, allocate_on, new_reference, price, retrying
+from application.checkout import manage_token, new_manage_nonce, open_session, redirect_url
 from application.context import Context
-from application.ports import BookingView, UnitOfWork, ViewWindow
+from application.ports import BookingView, CheckoutSession, UnitOfWork, ViewWindow
 from domain.allocation import Bookable, buffered, slot_availability
 from domain.catalog import Organisation, Resource, ResourceType
-from domain.errors import InvalidInput, NotFound, PaymentsUnavailable
+from domain.errors import InvalidInput, NotFound, PaymentProviderError, PaymentsUnavailable
 from domain.identity import validate_email, validate_name
 from domain.money import Quote
 from domain.reservation import (
     MAX_NOTES,
-    REFERENCE_ALPHABET,
     Customer,
     Reservation,
     check_times,
-    make_reference,
 )
 from domain.slots import check_public_booking, offered_slots
 from domain.status import PaymentStatus, ReservationStatus
@@ -80,7 +78,7 @@ class ReserveRequest(PublicRequest):
 class Reserved:
     reservation: Reservation
     manage_token: str
-    checkout: dict[str, object] | None = field(default=None)
+    session: CheckoutSession | None = None
 
 
 async def storefront(uow: UnitOfWork, entry: Entry) -> Storefront:
@@ -196,57 +194,143 @@ def _customer(request: ReserveRequest) -> Customer:
     return Customer(name, email, phone or None)
 
 
+def status_url(ctx: Context, entry: Entry) -> str:
+    """Where the customer's browser comes back to: our checkout-status route for the page they used."""
+    page = f"organisations/{entry.slug}" if entry.slug is not None else entry.token
+    return f"{ctx.policy.public_base_url}/api/public/booking/{page}/checkout-status"
+
+
 async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserved:
-    """A customer's booking: confirmed (or pending approval) for free types; all or nothing."""
+    """A customer's booking: confirmed (or pending approval) for free types, a payment hold with a
+    Checkout Session for paid ones; all or nothing."""
     customer = _customer(request)
     check_times(request.start_time, request.end_time)
-    manage_token = secrets.token_urlsafe(32)
+    nonce = new_manage_nonce()
     window = ViewWindow(start=request.start_time, end=request.end_time)
+    back = status_url(ctx, entry) + "?sessionId={CHECKOUT_SESSION_ID}"
+    success = redirect_url(ctx, request.success_url, back, "successUrl")
+    cancel = redirect_url(ctx, request.cancel_url, back, "cancelUrl")
+    views: list[BookingView] = []
 
     async def attempt() -> Reservation:
         now = ctx.clock.now()
         view = await _view(ctx, entry, request.resource_type_id, window)
+        views.append(view)
         target = _target(view, request.resource_id)
         _checked(view, target, request, now)
         rt, org = target.resource_type, view.organisation
-        if rt.payment_required:
+        paid = rt.payment_required
+        if paid and not org.accepts_payments():
             raise PaymentsUnavailable("this organisation cannot take payments now")
         occupied = buffered(
             request.start_time, request.end_time, rt.buffer_before_minutes, rt.buffer_after_minutes
         )
         allocations = allocate_on(target, view.usage.occupancies, occupied, request.quantity)
-        status = ReservationStatus.PENDING if rt.requires_approval else ReservationStatus.CONFIRMED
+        if paid:
+            status, payment = ReservationStatus.PENDING_PAYMENT, PaymentStatus.PENDING
+        elif rt.requires_approval:
+            status, payment = ReservationStatus.PENDING, PaymentStatus.NOT_REQUIRED
+        else:
+            status, payment = ReservationStatus.CONFIRMED, PaymentStatus.NOT_REQUIRED
         reservation = Reservation(
             id=0,
             organisation_id=org.id,
             resource_type_id=rt.id,
-            reference=make_reference(
-                org.slug, [secrets.randbelow(len(REFERENCE_ALPHABET)) for _ in range(6)]
-            ),
+            reference=new_reference(org),
             start_time=request.start_time,
             end_time=request.end_time,
             quantity=request.quantity,
             status=status,
-            payment_status=PaymentStatus.NOT_REQUIRED,
+            payment_status=payment,
             quote=price(org, rt, request.start_time, request.end_time, request.quantity),
             customer=customer,
             notes=request.notes,
             source="public",
-            payment_required_snapshot=rt.payment_required,
+            requires_payment=paid,
+            payment_required_snapshot=paid,
             cancellation_policy_snapshot=org.cancellation_policy,
             allocations=allocations,
             allocation_mode=target.mode,
+            hold_expires_at=hold_until(ctx, now) if paid else None,
+            checkout_attempt=1 if paid else 0,
             confirmed_at=now if status == ReservationStatus.CONFIRMED else None,
+            manage_token_nonce=nonce,
         )
         if view.usage.lapsed:
             await ctx.writer.expire_holds(view.usage.lapsed, now)
         # One statement, its own transaction: the database checks capacity under its locks as it writes.
-        return await ctx.writer.add(reservation, ctx.secret_hash(manage_token))
+        return await ctx.writer.add(reservation, ctx.secret_hash(manage_token(ctx, nonce)))
 
-    return Reserved(await retrying(attempt), manage_token)
+    created = await retrying(attempt)
+    token = manage_token(ctx, nonce)
+    if not created.requires_payment:
+        return Reserved(created, token)
+    view = views[-1]
+    return await start_checkout(
+        ctx, created, view.organisation, view.resource_type.name, success, cancel, token
+    )
 
 
-async def organisation_id_of(ctx: Context, entry: Entry) -> int:
-    """The organisation behind a slug or token, for scoping idempotency keys; NotFound otherwise."""
+async def _release(ctx: Context, reservation: Reservation, keep: bool) -> None:
+    now = ctx.clock.now()
     async with ctx.uow() as uow:
-        return (await storefront(uow, entry)).organisation.id
+        if not keep:
+            await uow.reservations.delete(reservation.organisation_id, reservation.id, now)
+        else:
+            current = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
+            if current is not None and current.status == ReservationStatus.PENDING_PAYMENT:
+                current.move_to(ReservationStatus.EXPIRED, now)
+                current.payment_status = PaymentStatus.EXPIRED
+                await uow.reservations.update(current)
+        await uow.commit()
+
+
+def hold_until(ctx: Context, now: datetime) -> datetime:
+    """HOLD_MINUTES plus one minute: Checkout's expires_at must stay at least 30 minutes ahead."""
+    return now + timedelta(minutes=ctx.policy.hold_minutes + 1)
+
+
+async def start_checkout(
+    ctx: Context,
+    reservation: Reservation,
+    org: Organisation,
+    what: str,
+    success: str,
+    cancel: str,
+    token: str,
+    keep: bool = False,
+) -> Reserved:
+    """Open the Checkout Session of a held reservation; if the provider fails, the hold is released
+    (a new reservation is removed; a retried one, `keep`, ends expired and may be retried again)."""
+    description = f"{what} ({reservation.reference})"
+    try:
+        session = await open_session(
+            ctx, reservation, org, description, success, cancel, reservation.customer.email
+        )
+    except PaymentProviderError:
+        await _release(ctx, reservation, keep)
+        raise
+    async with ctx.uow() as uow:
+        await uow.reservations.set_checkout(
+            reservation.organisation_id, reservation.id, session.id, ctx.clock.now()
+        )
+        await uow.commit()
+    reservation.stripe_checkout_session_id = session.id
+    return Reserved(reservation, token, session)
+
+
+async def organisation_id_of(ctx: Context, entry: Entry, public_only: bool = True) -> int:
+    """The organisation behind a slug or token; NotFound otherwise. Checkout status and retry keep
+    serving existing reservations when public booking is switched off (public_only=False)."""
+    async with ctx.uow() as uow:
+        if public_only:
+            return (await storefront(uow, entry)).organisation.id
+        if entry.token is not None:
+            resource = await uow.resources.by_token(entry.token)
+            organisation_id = resource.organisation_id if resource is not None else None
+        else:
+            org = await uow.organisations.by_slug(entry.slug or "")
+            organisation_id = org.id if org is not None else None
+    if organisation_id is None:
+        raise NotFound("no such booking page")
+    return organisation_id

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.cancel import RefundOutcome
+from application.cancel import RefundOutcome, cancel_with_refund, check_reason, money_back
 from application.context import Context
 from domain.catalog import Organisation, ResourceType
-from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.errors import InvalidTransition, NotFound
 from domain.reservation import Reservation
 from domain.status import ReservationStatus
 
@@ -28,14 +28,17 @@ async def view(ctx: Context, manage_token: str) -> ManagedBooking:
             raise NotFound("no such booking")
         org = await uow.organisations.by_id(reservation.organisation_id)
         rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
+        cancellable = reservation.status != ReservationStatus.CANCELLED
+        _, amount = (
+            await money_back(uow, reservation, "policy", ctx.clock.now()) if cancellable else (None, 0)
+        )
     assert org is not None
-    return ManagedBooking(reservation, org, rt, 0)
+    return ManagedBooking(reservation, org, rt, amount)
 
 
 async def cancel(ctx: Context, manage_token: str, reason: str | None) -> tuple[ManagedBooking, RefundOutcome]:
     """The customer cancels; the snapshot policy decides any refund (payments come later)."""
-    if reason is not None and len(reason) > 500:
-        raise InvalidInput("a reason of at most 500 characters", "reason")
+    check_reason(reason)
     now = ctx.clock.now()
     async with ctx.uow() as uow:
         reservation = await uow.reservations.by_manage_token(ctx.secret_hash(manage_token), lock=True)
@@ -43,11 +46,12 @@ async def cancel(ctx: Context, manage_token: str, reason: str | None) -> tuple[M
             raise NotFound("no such booking")
         if reservation.status != ReservationStatus.CANCELLED and reservation.start_time <= now:
             raise InvalidTransition("a booking that has started is cancelled by the organisation, not online")
-        reservation.move_to(ReservationStatus.CANCELLED, now)
-        reservation.cancel_reason = reason
-        saved = await uow.reservations.update(reservation)
+        key = f"refund:{reservation.id}:cancel"
+        outcome = await cancel_with_refund(ctx, uow, reservation, reason, "policy", key)
+        saved = await uow.reservations.get(reservation.organisation_id, reservation.id)
+        assert saved is not None
         org = await uow.organisations.by_id(saved.organisation_id)
         rt = await uow.resource_types.get(saved.organisation_id, saved.resource_type_id)
         await uow.commit()
     assert org is not None
-    return ManagedBooking(saved, org, rt, 0), RefundOutcome(False, 0, saved.quote.currency, "none")
+    return ManagedBooking(saved, org, rt, 0), outcome

@@ -89,3 +89,7 @@ class PaymentProviderError(DomainError):
 
 class Unavailable(DomainError):
     """A dependency (the database) is unavailable; try again shortly."""
+
+
+class InvalidSignature(DomainError):
+    """The webhook's Stripe-Signature is missing, wrong or too old."""

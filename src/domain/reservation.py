@@ -83,6 +83,7 @@ class Reservation:
     cancel_reason: str | None = None
     created_by_user_id: int | None = None
     api_key_id: int | None = None
+    manage_token_nonce: str | None = None
 
     @property
     def resource_ids(self) -> list[int]:

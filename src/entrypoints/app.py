@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -21,10 +22,13 @@ from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesCo
 from entrypoints.http.routes.identity import ApiKeysController, AuthController, UsersController
 from entrypoints.http.routes.manage import ManageController
 from entrypoints.http.routes.organisations import OrganisationsController
+from entrypoints.http.routes.payments import ConnectController, RefundsController, StripeController
 from entrypoints.http.routes.public import SlugBookingController, TokenBookingController
 from entrypoints.http.routes.reservations import ReservationsController
+from entrypoints.http.routes.sandbox import SandboxController
 from entrypoints.http.routes.system import health, ready
 from entrypoints.settings import Settings
+from entrypoints.worker import work_forever
 
 ROUTES: list[ControllerRouterHandler] = [
     health,
@@ -39,6 +43,9 @@ ROUTES: list[ControllerRouterHandler] = [
     SlugBookingController,
     TokenBookingController,
     ManageController,
+    StripeController,
+    ConnectController,
+    RefundsController,
 ]
 
 
@@ -54,9 +61,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         app.state.runtime = rt
         app.state.ctx = rt.ctx
         app.state.idempotency = rt.idempotency
+        worker = asyncio.create_task(work_forever(rt.ctx)) if settings.run_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                with suppress(asyncio.CancelledError):
+                    await worker
             await rt.close()
 
     openapi = OpenAPIConfig(
@@ -72,8 +84,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         ),
         security=[{"BearerToken": []}, {"ApiKey": []}],
     )
+    routes = [*ROUTES, SandboxController] if settings.payments_provider == "sandbox" else ROUTES
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=routes,
         dependencies={
             "ctx": Provide(provide_ctx, sync_to_thread=False),
             "caller": Provide(provide_caller),

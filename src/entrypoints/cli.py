@@ -76,6 +76,7 @@ def serve(args: argparse.Namespace) -> None:
     if settings.database_url is None:
         url = _embedded_url()
         os.environ["DATABASE_URL"] = url  # worker processes inherit it
+        os.environ.setdefault("RUN_WORKER", "true")  # development: the background jobs run in-process
         settings = replace(settings, database_url=url)
         _migrate(url)
         _seed(settings)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.clock import SystemClock
+from adapters.payments.sandbox_gateway import SandboxGateway
+from adapters.payments.stripe_gateway import StripeGateway
 from adapters.postgres.idempotency import SqlIdempotencyStore
 from adapters.postgres.public_reads import SqlPublicReads
 from adapters.postgres.reservation_repo import SqlBookingWriter
@@ -14,7 +18,7 @@ from adapters.postgres.uow import SqlUnitOfWork
 from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
 from application.context import Context, Policy
-from application.ports import UnitOfWork
+from application.ports import PaymentGateway, UnitOfWork
 from entrypoints.settings import Settings
 
 
@@ -29,6 +33,9 @@ class Runtime:
     idempotency: SqlIdempotencyStore
 
     async def close(self) -> None:
+        close = getattr(self.ctx.gateway, "close", None)
+        if close is not None:
+            await close()
         await self.engine.dispose()
 
 
@@ -53,6 +60,15 @@ def make_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+def make_gateway(settings: Settings, engine: AsyncEngine) -> PaymentGateway:
+    """Stripe through the official SDK, or the local sandbox (never in production: settings refuse it)."""
+    secrets = [s for s in (settings.stripe_webhook_secret, settings.stripe_connect_webhook_secret) if s]
+    if settings.payments_provider == "stripe":
+        assert settings.stripe_secret_key is not None
+        return StripeGateway(settings.stripe_secret_key, secrets, settings.stripe_api_base)
+    return SandboxGateway(engine, settings.public_base_url, secrets)
+
+
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings)
     read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -64,6 +80,11 @@ def build_runtime(settings: Settings) -> Runtime:
         platform_commission_bps=settings.platform_commission_bps,
         hold_minutes=settings.hold_minutes,
         public_base_url=settings.public_base_url,
+        allowed_redirect_hosts=settings.allowed_redirect_hosts,
+        # Manage tokens are HMACs under a key of their own, derived from the JWT secret.
+        manage_token_key=hmac.new(
+            settings.jwt_secret.encode(), b"booking manage tokens", hashlib.sha256
+        ).digest(),
     )
     ctx = Context(
         uow=unit_of_work,
@@ -75,6 +96,7 @@ def build_runtime(settings: Settings) -> Runtime:
         secret_hash=sha256_hex,
         reads=SqlPublicReads(read_engine),
         writer=SqlBookingWriter(read_engine),
+        gateway=make_gateway(settings, engine),
         policy=policy,
     )
     return Runtime(settings, engine, read_engine, ctx, SqlIdempotencyStore(engine))

@@ -54,6 +54,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     run_worker: bool = False
+    worker_interval_seconds: int = 10
     log_level: str = "INFO"
 
     @property
@@ -163,5 +164,6 @@ def from_env(env: Mapping[str, str] | None = None, state_dir: Path | None = None
         cors_origins=_list(env.get("CORS_ORIGINS")),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576),
         run_worker=_bool(env.get("RUN_WORKER"), False),
+        worker_interval_seconds=_int(env, "WORKER_INTERVAL_SECONDS", 10),
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
     ).checked()

@@ -1,11 +1,54 @@
-"""`booking worker`: background jobs (payment holds, reconciliation, completion) come with payments."""
+"""`booking worker`: background jobs in a loop; several workers may run at once (rows are claimed
+with SKIP LOCKED). In development `booking serve` runs the same loop in-process."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
+from contextlib import suppress
 
+from application.context import Context
+from application.jobs import run_once
 from entrypoints.settings import Settings
 
+log = logging.getLogger("booking.worker")
+INTERVAL_SECONDS = 10.0
 
-async def run_worker(settings: Settings) -> None:  # pragma: no cover - filled in with payments
-    await asyncio.Event().wait()
+
+async def work_forever(
+    ctx: Context, interval: float = INTERVAL_SECONDS, stop: asyncio.Event | None = None
+) -> None:
+    """Run the jobs every `interval` seconds until stopped; a failing round is logged and retried."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            done = await run_once(ctx)
+            if done.expired or done.reconciled or done.completed:
+                log.info(
+                    "jobs: %s holds expired, %s payments reconciled, %s reservations completed",
+                    done.expired,
+                    done.reconciled,
+                    done.completed,
+                )
+        except Exception:
+            log.exception("a round of background jobs failed; trying again next round")
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def run_worker(settings: Settings) -> None:
+    from entrypoints.composition import build_runtime
+
+    logging.basicConfig(level=settings.log_level)
+    runtime = build_runtime(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started")
+    try:
+        await work_forever(runtime.ctx, float(settings.worker_interval_seconds), stop)
+    finally:
+        await runtime.close()
+        log.info("worker stopped")

@@ -6,8 +6,9 @@ examples, coverage and fuzzing phases, positive and negative modes), against the
 
 1. as generated, without our credentials (whatever schemathesis made up for the security schemes);
 2. with a real owner's `Authorization: Bearer` and `X-Organisation-Id`, so bodies reach the handlers;
-3. like 2, with path ids (and integer id fields of the body) swapped for rows that exist in that
-   owner's organisation: a resource type, a resource, a reservation, a member, an API key.
+3. like 2, with path parameters (and integer id fields of the body and query) swapped for things that
+   exist in that owner's organisation: the organisation, a resource type, a resource, a reservation,
+   a member, an API key, the slug, a resource's public booking token, a public booking's manage token.
 
 Every response must be below 500, and every 4xx must be RFC 9457 problem details (section 1 of the
 contract). Schemathesis's conformance checks (status codes, response schemas) are deliberately not
@@ -21,17 +22,19 @@ seed, so a run is reproducible.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import requests
 import schemathesis
+from hypothesis.control import current_build_context
+from hypothesis.errors import InvalidArgument
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 
@@ -42,27 +45,35 @@ pytestmark = pytest.mark.e2e
 
 SEED = 20_240_611
 MAX_EXAMPLES = 30
+BERLIN = ZoneInfo("Europe/Berlin")
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "code")
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-organisation-id")
-# Integer fields of request bodies that name an organisation-owned row; the known-ids pass points them
-# at real rows so that creations and updates get past the "no such thing" checks.
-BODY_ID_FIELDS = ("organisationId", "resourceTypeId", "resourceId")
+# Integer fields of bodies and query strings that name an organisation-owned row: the known-ids pass
+# points them at real rows, so that creations, updates and filters get past "no such thing".
+ID_FIELDS = ("organisationId", "resourceTypeId", "resourceId")
 
 
 # ----------------------------------------------------------------------------------------------------
-# Seeded worlds: one organisation per operation, with one row of each kind a path can name.
+# Seeded worlds: one organisation per operation, with a row of each kind that the operation's path names.
 
 
 @dataclass
 class World:
     owner: Staff
-    ids: dict[str, int]
+    known: dict[str, int | str]
 
 
-@dataclass
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(repr=False)
 class Worlds:
     client: httpx.Client
     by_operation: dict[str, World] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Worlds({len(self.by_operation)} seeded)"
 
     def for_operation(self, label: str, path: str) -> World:
         if label not in self.by_operation:
@@ -72,7 +83,8 @@ class Worlds:
     def _seed(self, path: str) -> World:
         owner = with_organisation(self.client)
         assert owner.organisation_id is not None
-        rtype = owner.resource_type()
+        assert owner.slug is not None
+        rtype = owner.resource_type()  # open around the clock, 60-minute slots, free
         resource = owner.resource(rtype["id"], capacity=3)
         start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
         reservation = owner.ok(
@@ -82,13 +94,13 @@ class Worlds:
             json={
                 "resourceTypeId": rtype["id"],
                 "resourceId": resource["id"],
-                "startTime": start.isoformat().replace("+00:00", "Z"),
-                "endTime": (start + timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
+                "startTime": _instant(start),
+                "endTime": _instant(start + timedelta(hours=1)),
                 "quantity": 1,
                 "customerInfo": {"name": "Fuzz Customer", "email": "fuzz@example.com"},
             },
         )
-        ids = {
+        known: dict[str, int | str] = {
             "organisation_id": owner.organisation_id,
             "organisationId": owner.organisation_id,
             "type_id": rtype["id"],
@@ -96,38 +108,52 @@ class Worlds:
             "resource_id": resource["id"],
             "resourceId": resource["id"],
             "reservation_id": reservation["id"],
+            "slug": owner.slug,
         }
-        # Only the operations that name them pay for another user or an API key.
+        # Only the operations that name them pay for another user, an API key, a token or a public booking.
         if "{user_id}" in path:
-            # Not the owner: a role change or removal of the owner would lock the rest of this operation out.
-            ids["user_id"] = member(self.client, owner, "staff").user_id
+            # Not the owner: demoting or removing the owner would lock the rest of the operation out.
+            known["user_id"] = member(self.client, owner, "staff").user_id
         if "{key_id}" in path:
-            key = owner.ok(
-                "POST",
-                "/api/api-keys",
-                201,
+            scopes = ["reservations:read", "catalog:read"]
+            body = {"name": unique("key"), "organisationId": owner.organisation_id, "scopes": scopes}
+            known["key_id"] = owner.ok("POST", "/api/api-keys", 201, json=body)["id"]
+        if "{token}" in path:
+            token = owner.ok("GET", f"/api/resources/{resource['id']}/public-token")
+            known["token"] = token["publicBookingToken"]
+        if "{manage_token}" in path:
+            day = (datetime.now(BERLIN) + timedelta(days=3)).date()
+            slot = datetime(day.year, day.month, day.day, 10, tzinfo=BERLIN)
+            booked = self.client.post(
+                f"/api/public/booking/organisations/{owner.slug}/reserve",
                 json={
-                    "name": unique("key"),
-                    "organisationId": owner.organisation_id,
-                    "scopes": ["reservations:read", "catalog:read"],
+                    "resourceTypeId": rtype["id"],
+                    "startTime": _instant(slot),
+                    "endTime": _instant(slot + timedelta(hours=1)),
+                    "quantity": 1,
+                    "customerName": "Fuzz Customer",
+                    "customerEmail": "fuzz@example.com",
+                    "customerPhone": "+49 30 123",
                 },
             )
-            ids["key_id"] = key["id"]
-        return World(owner, ids)
+            assert booked.status_code == 201, booked.text
+            known["manage_token"] = booked.json()["manageToken"]
+        return World(owner, known)
 
 
-@dataclass
+@dataclass(repr=False)
 class Stats:
     cases: int = 0
     requests: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
     operations: set[str] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __repr__(self) -> str:
+        return f"Stats({self.cases} cases, {self.requests} requests)"
 
     def record(self, status: int) -> None:
-        with self.lock:
-            self.requests += 1
-            self.by_status[status] = self.by_status.get(status, 0) + 1
+        self.requests += 1
+        self.by_status[status] = self.by_status.get(status, 0) + 1
 
 
 @pytest.fixture(scope="module")
@@ -186,9 +212,17 @@ def stats(request: pytest.FixtureRequest) -> Iterator[Stats]:
 # The rules every response obeys.
 
 
+def _is_final_replay() -> bool:
+    """Whether Hypothesis is replaying the minimal failing example, the one it reports."""
+    try:
+        return bool(current_build_context().is_final)
+    except InvalidArgument:  # outside Hypothesis: always describe
+        return True
+
+
 def _log_since(server: Server, offset: int, limit: int = 12_000) -> str:
     """What the server logged since `offset`: this request's traceback, if it had one."""
-    time.sleep(0.2)  # let the server finish writing
+    time.sleep(0.1)  # let the server finish writing
     with server.log_path.open("rb") as log:
         log.seek(offset)
         text = log.read().decode(errors="replace")
@@ -197,7 +231,10 @@ def _log_since(server: Server, offset: int, limit: int = 12_000) -> str:
     return text
 
 
-def _describe(case: Case, response: Response, server: Server, log_offset: int) -> str:
+def describe(case: Case, response: Response, server: Server, log_offset: int) -> str:
+    """The request, the response and the server's log for it: enough to reproduce and diagnose."""
+    if not _is_final_replay():
+        return ""  # shrinking: only the minimal example is worth reading the log for
     request = response.request
     body = request.body
     if isinstance(body, bytes):
@@ -262,26 +299,33 @@ def authenticated(case: Case, owner: Staff) -> Case:
     return derived
 
 
-def with_known_ids(case: Case, world: World) -> Case | None:
-    """The authenticated case with its ids pointing at real rows; None when it names no id."""
-    derived = authenticated(case, world.owner)
+def _point_at_known(fields: dict[str, Any], world: World) -> bool:
+    """Swap the integer id fields for real rows, in place; whether any was swapped."""
     changed = False
-    params = dict(derived.path_parameters)
-    for name in params:
-        if name in world.ids:
-            params[name] = world.ids[name]
+    for name in ID_FIELDS:
+        value = fields.get(name)
+        # Only ints: a string or a null there is a negative case worth keeping as it is.
+        if isinstance(value, int) and not isinstance(value, bool):
+            fields[name] = world.known[name]
             changed = True
+    if isinstance(fields.get("resourceIds"), list) and fields["resourceIds"]:
+        fields["resourceIds"] = [world.known["resourceId"]]
+        changed = True
+    return changed
+
+
+def with_known_ids(case: Case, world: World) -> Case | None:
+    """The authenticated case with its ids, slugs and tokens naming real rows; None when it names none."""
+    derived = authenticated(case, world.owner)
+    params = {name: world.known.get(name, value) for name, value in derived.path_parameters.items()}
+    changed = params != derived.path_parameters
     derived.path_parameters = params
+    query = dict(derived.query)
+    changed |= _point_at_known(query, world)
+    derived.query = query
     if isinstance(derived.body, dict):
         body = dict(derived.body)
-        for name in BODY_ID_FIELDS:
-            # Only ints: a string or a null there is a negative case worth keeping as it is.
-            if isinstance(body.get(name), int) and not isinstance(body.get(name), bool):
-                body[name] = world.ids[name]
-                changed = True
-        if isinstance(body.get("resourceIds"), list) and body["resourceIds"]:
-            body["resourceIds"] = [world.ids["resourceId"]]
-            changed = True
+        changed |= _point_at_known(body, world)
         derived.body = body
     return derived if changed else None
 
@@ -312,4 +356,4 @@ def test_no_server_errors_and_problem_details(
         response = variant.call(session=session, timeout=30)
         stats.record(response.status_code)
         broken = violation(response)
-        assert broken is None, f"{broken}{_describe(variant, response, server, log_offset)}"
+        assert broken is None, f"{broken}{describe(variant, response, server, log_offset)}"

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.api import Staff, by_api_key, member, with_organisation
+from tests.support.api import Staff, by_api_key, connect_sandbox, member, with_organisation
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +38,8 @@ EXEMPT = {
     "GET /api/public/booking/{token}/availability": "the token fixes organisation, type and resource",
     "GET /api/public/reservations/{manage_token}": "the manage token is the credential for one booking",
     "POST /api/public/reservations/{manage_token}/cancel": "the manage token is the credential for one booking",
+    "POST /api/payments/stripe/webhook": "signed by the provider; events name their own organisation",
+    "GET /api/payments/stripe/config": "the platform's publishable key, no organisation data",
 }
 
 
@@ -135,6 +138,35 @@ PUBLIC_CASES: dict[str, Case] = {
     ),
 }
 
+CASES |= {
+    "POST /api/reservations/{reservation_id}/refund": lambda s, i: s.post(
+        f"/api/reservations/{i['reservation']}/refund", json={}
+    ),
+    "GET /api/reservations/{reservation_id}/payments": lambda s, i: s.get(
+        f"/api/reservations/{i['reservation']}/payments"
+    ),
+    "POST /api/organisations/{organisation_id}/stripe/connect": lambda s, i: s.post(
+        f"/api/organisations/{i['org']}/stripe/connect"
+    ),
+    "GET /api/organisations/{organisation_id}/stripe/connect": lambda s, i: s.get(
+        f"/api/organisations/{i['org']}/stripe/connect"
+    ),
+}
+PUBLIC_CASES |= {
+    "GET /api/public/booking/organisations/{slug}/checkout-status": lambda s, i: s.client.get(
+        f"/api/public/booking/organisations/{i['b_slug']}/checkout-status", params={"sessionId": i["session"]}
+    ),
+    "POST /api/public/booking/organisations/{slug}/checkout-retry": lambda s, i: s.client.post(
+        f"/api/public/booking/organisations/{i['b_slug']}/checkout-retry", json={"sessionId": i["session"]}
+    ),
+    "GET /api/public/booking/{token}/checkout-status": lambda s, i: s.client.get(
+        f"/api/public/booking/{i['b_token']}/checkout-status", params={"sessionId": i["session"]}
+    ),
+    "POST /api/public/booking/{token}/checkout-retry": lambda s, i: s.client.post(
+        f"/api/public/booking/{i['b_token']}/checkout-retry", json={"sessionId": i["session"]}
+    ),
+}
+
 # Creating a type names no id of A's; B's type is made in B's organisation (checked in test_lists_show_only_mine).
 CASES = {k: v for k, v in CASES.items() if v is not None}
 EXEMPT["POST /api/resource-types"] = "creates in the caller's own organisation"
@@ -165,11 +197,22 @@ def world(server: Any) -> World:
         201,
         json={"name": "a-key", "organisationId": a.organisation_id, "scopes": ["catalog:read"]},
     )
+    connect_sandbox(a)
+    paid = a.resource_type(paymentRequired=True, priceAmount=5000)
+    a.resource(paid["id"])
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    soon = {"startTime": tomorrow.isoformat(), "endTime": (tomorrow + timedelta(hours=1)).isoformat()}
+    held = client.post(
+        f"/api/public/booking/organisations/{a.slug}/reserve",
+        json=soon | CUSTOMER | {"resourceTypeId": paid["id"]},
+    )
+    assert held.status_code == 201, held.text
     b = with_organisation(client)
     b_type = b.resource_type()
     b_room = b.resource(b_type["id"])
     b_token = b.ok("GET", f"/api/resources/{b_room['id']}/public-token")["publicBookingToken"]
     ids = {
+        "session": held.json()["stripeCheckoutSessionId"],
         "b_slug": b.slug,
         "b_type": b_type["id"],
         "b_token": b_token,

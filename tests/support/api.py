@@ -103,3 +103,14 @@ def member(client: httpx.Client, owner: Staff, role: str) -> Staff:
     )
     user.organisation_id, user.slug = owner.organisation_id, owner.slug
     return user
+
+
+def connect_sandbox(owner: Staff) -> None:
+    """Stripe Connect onboarding through the sandbox provider: the organisation can take payments."""
+    started = owner.ok("POST", f"/api/organisations/{owner.organisation_id}/stripe/connect")
+    url = httpx.URL(started["onboardingUrl"])
+    done = owner.client.post(f"{url.path}/complete")
+    assert done.status_code == 200, done.text
+    assert (
+        owner.ok("GET", f"/api/organisations/{owner.organisation_id}/stripe/connect")["status"] == "connected"
+    )

@@ -176,6 +176,7 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         "cancel_reason": r.cancel_reason,
         "created_by_user_id": r.created_by_user_id,
         "api_key_id": r.api_key_id,
+        "manage_token_nonce": r.manage_token_nonce,
     }
 
 
@@ -218,6 +219,7 @@ def reservation(row: Mapping[Any, Any]) -> Reservation:
         cancel_reason=row["cancel_reason"],
         created_by_user_id=row["created_by_user_id"],
         api_key_id=row["api_key_id"],
+        manage_token_nonce=row["manage_token_nonce"],
     )
 
 
@@ -354,6 +356,80 @@ class SqlReservations(Repository):
                 version=res.c.version + 1,
                 updated_at=func.now(),
             )
+        )
+        return int(result.rowcount)
+
+    async def claim_reconcile(
+        self, organisation_id: int, reservation_id: int, not_since: datetime, now: datetime
+    ) -> bool:
+        claimed = await self.execute(
+            update(res)
+            .where(
+                res.c.organisation_id == organisation_id,
+                res.c.id == reservation_id,
+                or_(res.c.last_reconciled_at.is_(None), res.c.last_reconciled_at < not_since),
+            )
+            .values(last_reconciled_at=now)
+        )
+        return claimed.rowcount == 1
+
+    async def set_checkout(
+        self, organisation_id: int, reservation_id: int, session_id: str, now: datetime
+    ) -> None:
+        await self.execute(
+            update(res)
+            .where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
+            .values(stripe_checkout_session_id=session_id, checkout_started_at=now, updated_at=func.now())
+        )
+
+    async def lapsed_holds(self, now: datetime, limit: int) -> list[Reservation]:
+        ids = (
+            select(res.c.id)
+            .where(res.c.status == "pending_payment", res.c.hold_expires_at <= now, _live)
+            .order_by(res.c.hold_expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self.rows(
+            self._select().where(res.c.id.in_(ids.scalar_subquery())).with_for_update(of=res)
+        )
+        return [reservation(r) for r in rows]
+
+    async def claim_pending_payments(
+        self, started_before: datetime, not_since: datetime, now: datetime, limit: int
+    ) -> list[tuple[int, int]]:
+        due = (
+            select(res.c.id)
+            .where(
+                res.c.status == "pending_payment",
+                res.c.checkout_started_at <= started_before,
+                or_(res.c.last_reconciled_at.is_(None), res.c.last_reconciled_at < not_since),
+                _live,
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        rows = await self.rows(
+            update(res)
+            .where(res.c.id.in_(due))
+            .values(last_reconciled_at=now)
+            .returning(res.c.organisation_id, res.c.id)
+        )
+        return [(r["organisation_id"], r["id"]) for r in rows]
+
+    async def complete_ended(self, before: datetime, limit: int = 1000) -> int:
+        ended = (
+            select(res.c.id)
+            .where(res.c.status == "confirmed", res.c.end_time < before, _live)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        result = await self.execute(
+            update(res)
+            .where(res.c.id.in_(ended))
+            .values(status="completed", version=res.c.version + 1, updated_at=func.now())
         )
         return int(result.rowcount)
 

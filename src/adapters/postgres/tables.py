@@ -238,6 +238,8 @@ reservations = Table(
     Column("checkout_attempt", Integer, nullable=False, server_default="0"),
     Column("last_reconciled_at", DateTimeUTC(timezone=True), nullable=True),
     Column("manage_token_hash", Text, nullable=True),
+    Column("manage_token_nonce", Text, nullable=True),
+    Column("checkout_started_at", DateTimeUTC(timezone=True), nullable=True),
     Column("created_by_user_id", BigInteger, nullable=True),
     Column("api_key_id", BigInteger, nullable=True),
     Column("version", Integer, nullable=False, server_default="1"),
@@ -262,6 +264,12 @@ reservations = Table(
         "hold_expires_at",
         postgresql_where=text("status = 'pending_payment'"),
     ),
+    Index(
+        "ix_reservations_pending_payment_checkout",
+        "checkout_started_at",
+        postgresql_where=text("status = 'pending_payment'"),
+    ),
+    Index("ix_reservations_confirmed_end_time", "end_time", postgresql_where=text("status = 'confirmed'")),
     CheckConstraint("end_time > start_time", name="time_order"),
     CheckConstraint("quantity >= 1", name="quantity"),
     CheckConstraint(_in("status", RESERVATION_STATUSES), name="status"),
@@ -305,11 +313,17 @@ payments = Table(
     Column("provider", Text, nullable=False),
     Column("checkout_session_id", Text, nullable=True),
     Column("payment_intent_id", Text, nullable=True),
+    Column("charge_id", Text, nullable=True),
+    Column("kind", Text, nullable=False, server_default="booking"),
     Column("amount", BigInteger, nullable=False),
     Column("currency", Text, nullable=False),
     Column("status", Text, nullable=False),
     _created(),
     _updated(),
+    CheckConstraint("kind IN ('booking', 'extra')", name="kind"),
+    CheckConstraint(
+        "status IN ('processing', 'succeeded', 'failed', 'partially_refunded', 'refunded')", name="status"
+    ),
     ForeignKeyConstraint(
         ["organisation_id", "reservation_id"], ["reservations.organisation_id", "reservations.id"]
     ),
@@ -317,6 +331,7 @@ payments = Table(
         "organisation_id", "payment_intent_id", name="uq_payments_organisation_id_payment_intent_id"
     ),
     Index("ix_payments_reservation_id", "reservation_id"),
+    Index("ix_payments_payment_intent_id", "payment_intent_id"),
     CheckConstraint("amount >= 0", name="amount"),
 )
 
@@ -368,4 +383,24 @@ idempotency_keys = Table(
     ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
     UniqueConstraint("organisation_id", "scope", "key", name="uq_idempotency_keys_scope_key"),
     Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+sandbox_checkout_sessions = Table(
+    "sandbox_checkout_sessions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("payment_status", Text, nullable=False),
+    Column("payment_intent_id", Text, nullable=True),
+    Column("success_url", Text, nullable=False),
+    Column("cancel_url", Text, nullable=False),
+    Column("expires_at", DateTimeUTC(timezone=True), nullable=False),
+    Column("metadata", JSONB, nullable=False),
+    _created(),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+    Index("ix_sandbox_checkout_sessions_reservation_id", "reservation_id"),
 )

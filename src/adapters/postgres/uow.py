@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from types import TracebackType
 from typing import Self
 
@@ -11,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from adapters.postgres.catalog_repo import SqlOrganisations, SqlResources, SqlResourceTypes
 from adapters.postgres.errors import translated
 from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefreshTokens, SqlUsers
+from adapters.postgres.payment_repo import SqlPayments
 from adapters.postgres.reservation_repo import SqlReservations
 from application.ports import (
     ApiKeys,
     Memberships,
     Organisations,
+    Payments,
     RefreshTokens,
     Reservations,
     Resources,
@@ -33,6 +36,7 @@ class SqlUnitOfWork:
     resource_types: ResourceTypes
     resources: Resources
     reservations: Reservations
+    payments: Payments
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -52,7 +56,22 @@ class SqlUnitOfWork:
         self.resource_types = SqlResourceTypes(conn)
         self.resources = SqlResources(conn)
         self.reservations = SqlReservations(conn)
+        self.payments = SqlPayments(conn)
         return self
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        assert self._conn is not None
+        async with translated():
+            nested = await self._conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            await nested.rollback()
+            raise
+        else:
+            async with translated():
+                await nested.commit()
 
     async def commit(self) -> None:
         assert self._tx is not None

@@ -32,6 +32,7 @@ TABLE: dict[type[e.DomainError], tuple[int, str, str]] = {
     e.RefundExceedsPayment: (409, "REFUND_EXCEEDS_PAYMENT", "Refund exceeds payment"),
     e.Conflict: (409, "CONFLICT", "Conflict"),
     e.VersionMismatch: (412, "VERSION_MISMATCH", "Version mismatch"),
+    e.InvalidSignature: (400, "INVALID_SIGNATURE", "Invalid signature"),
     e.PaymentProviderError: (502, "PAYMENT_PROVIDER_ERROR", "Payment provider error"),
     e.Unavailable: (503, "SERVICE_UNAVAILABLE", "Service unavailable"),
 }

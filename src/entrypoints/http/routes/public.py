@@ -12,11 +12,16 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from application import public_booking as public
+from application.checkout import can_retry, checkout_status
 from application.context import Context
+from application.retry import checkout_retry
+from domain.reservation import Reservation
 from entrypoints.http import present
 from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.schemas.payments import CheckoutStatusOut, RetryBody
 from entrypoints.http.schemas.public import (
     AvailabilityOut,
+    PaymentDataOut,
     PublicOrganisationOut,
     PublicQuoteOut,
     PublicResourceOut,
@@ -33,7 +38,7 @@ from entrypoints.http.schemas.public import (
 Slug = Annotated[str, Parameter(min_length=1, max_length=63)]
 Token = Annotated[str, Parameter(min_length=1, max_length=128)]
 Day = Annotated[date, Parameter(query="date")]
-OptionalId = Annotated[int | None, Parameter(ge=1, required=False)]
+SessionId = Annotated[str, Parameter(query="sessionId", min_length=1, max_length=255)]
 
 
 def _organisation(front: public.Storefront) -> PublicOrganisationOut:
@@ -78,9 +83,9 @@ async def _quote(ctx: Context, entry: public.Entry, data: QuoteBody) -> PublicQu
     )
 
 
-def reserved_out(done: public.Reserved) -> ReserveOut:
+def reserved_out(done: public.Reserved, status_url: str) -> ReserveOut:
     r = done.reservation
-    return ReserveOut(
+    out = ReserveOut(
         reservation_id=r.id,
         reference=r.reference,
         status=r.status.value,
@@ -91,6 +96,38 @@ def reserved_out(done: public.Reserved) -> ReserveOut:
         hold_expires_at=present.utc(r.hold_expires_at),
         manage_token=done.manage_token,
     )
+    session = done.session
+    if session is not None and session.url:
+        out.checkout_url = session.url
+        out.stripe_checkout_session_id = session.id
+        out.payment_data = PaymentDataOut(
+            provider="stripe",
+            mode="checkout",
+            checkout_url=session.url,
+            stripe_checkout_session_id=session.id,
+            amount=r.quote.total,
+            currency=r.quote.currency,
+            status=session.status,
+            status_url=f"{status_url}?sessionId={session.id}",
+        )
+    return out
+
+
+def _status_out(r: Reservation) -> CheckoutStatusOut:
+    return CheckoutStatusOut(
+        r.id, r.reference, r.status.value, r.payment_status.value, r.requires_payment, can_retry(r)
+    )
+
+
+async def _checkout_status(ctx: Context, entry: public.Entry, session_id: str) -> CheckoutStatusOut:
+    organisation_id = await public.organisation_id_of(ctx, entry, public_only=False)
+    return _status_out(await checkout_status(ctx, organisation_id, session_id))
+
+
+async def _retry(ctx: Context, entry: public.Entry, data: RetryBody) -> ReserveOut:
+    organisation_id = await public.organisation_id_of(ctx, entry, public_only=False)
+    done = await checkout_retry(ctx, entry, organisation_id, data.session_id)
+    return reserved_out(done, public.status_url(ctx, entry))
 
 
 async def _reserve(
@@ -111,7 +148,8 @@ async def _reserve(
     )
 
     async def run() -> Response[bytes]:
-        return json_response(reserved_out(await public.reserve(ctx, entry, command)), 201)
+        done = await public.reserve(ctx, entry, command)
+        return json_response(reserved_out(done, public.status_url(ctx, entry)), 201)
 
     if request.headers.get("idempotency-key") is None:
         return await run()
@@ -152,6 +190,16 @@ class SlugBookingController(Controller):
     ) -> Response[ReserveOut]:
         return await _reserve(request, ctx, public.Entry(slug=slug), data, f"slug:{slug}")
 
+    @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
+    async def checkout_status(
+        self, slug: Slug, session_id: SessionId, ctx: NamedDependency[Context]
+    ) -> CheckoutStatusOut:
+        return await _checkout_status(ctx, public.Entry(slug=slug), session_id)
+
+    @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
+    async def checkout_retry(self, slug: Slug, data: RetryBody, ctx: NamedDependency[Context]) -> ReserveOut:
+        return await _retry(ctx, public.Entry(slug=slug), data)
+
 
 class TokenBookingController(Controller):
     path = "/api/public/booking/{token:str}"
@@ -189,3 +237,15 @@ class TokenBookingController(Controller):
     ) -> Response[ReserveOut]:
         scope = "token:" + hashlib.sha256(token.encode()).hexdigest()
         return await _reserve(request, ctx, public.Entry(token=token), data, scope)
+
+    @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
+    async def checkout_status(
+        self, token: Token, session_id: SessionId, ctx: NamedDependency[Context]
+    ) -> CheckoutStatusOut:
+        return await _checkout_status(ctx, public.Entry(token=token), session_id)
+
+    @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
+    async def checkout_retry(
+        self, token: Token, data: RetryBody, ctx: NamedDependency[Context]
+    ) -> ReserveOut:
+        return await _retry(ctx, public.Entry(token=token), data)

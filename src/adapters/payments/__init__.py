@@ -1,0 +1,1 @@
+"""Payment providers behind the PaymentGateway port: Stripe (official SDK) and the local sandbox."""

@@ -1,0 +1,188 @@
+"""Stripe through the official SDK: async calls, explicit retries and timeouts, idempotency keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, cast
+
+import stripe
+
+from application.ports import AccountState, CheckoutRequest, CheckoutSession, PaymentEvent, RefundResult
+from domain.errors import InvalidSignature, PaymentProviderError
+
+log = logging.getLogger("booking.stripe")
+
+SIGNATURE_TOLERANCE = 300  # seconds: an older signature is refused even when it is right
+
+
+def _session(obj: Any) -> CheckoutSession:
+    intent = obj.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    return CheckoutSession(
+        id=obj["id"],
+        url=obj.get("url"),
+        status=obj.get("status") or "open",
+        payment_status=obj.get("payment_status") or "unpaid",
+        payment_intent_id=intent,
+        amount_total=obj.get("amount_total"),
+        currency=obj.get("currency"),
+        metadata=dict(obj.get("metadata") or {}),
+    )
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secrets: list[str],
+        api_base: str | None = None,
+        timeout_seconds: float = 10.0,
+        max_network_retries: int = 2,
+    ) -> None:
+        self._secrets = [s for s in webhook_secrets if s]
+        self._http = stripe.HTTPXClient(timeout=timeout_seconds)
+        bases: Any = {"api": api_base, "connect": api_base, "files": api_base} if api_base else None
+        self._client = stripe.StripeClient(
+            secret_key, http_client=self._http, max_network_retries=max_network_retries, base_addresses=bases
+        )
+
+    async def close(self) -> None:
+        await self._http.close_async()  # type: ignore[no-untyped-call]
+
+    async def _call(self, what: str, call: Any) -> Any:
+        try:
+            return await call
+        except stripe.StripeError as exc:
+            # The message names the failure, never the key or the customer.
+            log.warning("stripe %s failed: %s (%s)", what, type(exc).__name__, getattr(exc, "code", None))
+            raise PaymentProviderError(f"the payment provider failed to {what}") from exc
+
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        metadata = {
+            "reservation_id": str(request.reservation_id),
+            "organisation_id": str(request.organisation_id),
+            "reference": request.reference,
+        }
+        intent: dict[str, Any] = {"metadata": metadata}
+        if request.destination:
+            intent["application_fee_amount"] = request.application_fee
+            intent["transfer_data"] = {"destination": request.destination}
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency,
+                        "unit_amount": request.amount,
+                        "product_data": {"name": request.description},
+                    },
+                }
+            ],
+            "payment_intent_data": intent,
+            "expires_at": int(request.expires_at.timestamp()),
+            "client_reference_id": str(request.reservation_id),
+            "metadata": metadata,
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+        }
+        if request.customer_email:
+            params["customer_email"] = request.customer_email
+        created = await self._call(
+            "create a checkout session",
+            self._client.v1.checkout.sessions.create_async(
+                params=cast(Any, params), options={"idempotency_key": request.idempotency_key}
+            ),
+        )
+        return _session(created)
+
+    async def retrieve_checkout(self, session_id: str) -> CheckoutSession:
+        found = await self._call(
+            "read a checkout session", self._client.v1.checkout.sessions.retrieve_async(session_id)
+        )
+        return _session(found)
+
+    async def expire_checkout(self, session_id: str) -> None:
+        session = await self.retrieve_checkout(session_id)
+        if session.status == "open":
+            await self._call(
+                "expire a checkout session", self._client.v1.checkout.sessions.expire_async(session_id)
+            )
+
+    async def refund(
+        self, payment_intent_id: str, amount: int, reason: str | None, idempotency_key: str
+    ) -> RefundResult:
+        params: dict[str, Any] = {"payment_intent": payment_intent_id, "amount": amount}
+        if reason in ("duplicate", "fraudulent", "requested_by_customer"):
+            params["reason"] = reason
+        made = await self._call(
+            "refund a payment",
+            self._client.v1.refunds.create_async(
+                params=cast(Any, params), options={"idempotency_key": idempotency_key}
+            ),
+        )
+        return RefundResult(made["id"], made["amount"], made["status"] or "pending")
+
+    async def create_account(self, organisation_id: int, email: str | None, idempotency_key: str) -> str:
+        params: dict[str, Any] = {
+            "type": "express",
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+            "metadata": {"organisation_id": str(organisation_id)},
+        }
+        if email:
+            params["email"] = email
+        account = await self._call(
+            "create a connected account",
+            self._client.v1.accounts.create_async(
+                params=cast(Any, params), options={"idempotency_key": idempotency_key}
+            ),
+        )
+        return str(account["id"])
+
+    async def onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str:
+        link = await self._call(
+            "create an onboarding link",
+            self._client.v1.account_links.create_async(
+                params={
+                    "account": account_id,
+                    "refresh_url": refresh_url,
+                    "return_url": return_url,
+                    "type": "account_onboarding",
+                }
+            ),
+        )
+        return str(link["url"])
+
+    async def retrieve_account(self, account_id: str) -> AccountState:
+        account = await self._call(
+            "read a connected account", self._client.v1.accounts.retrieve_async(account_id)
+        )
+        return AccountState(
+            account["id"],
+            bool(account.get("charges_enabled")),
+            bool(account.get("payouts_enabled")),
+            bool(account.get("details_submitted")),
+        )
+
+    def parse_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        return verified_event(payload, signature, self._secrets)
+
+
+def verified_event(payload: bytes, signature: str | None, secrets: list[str]) -> PaymentEvent:
+    """The event of a payload signed by one of the secrets in time; InvalidSignature otherwise."""
+    if not signature or not secrets:
+        raise InvalidSignature("the Stripe-Signature header is missing")
+    for secret in secrets:
+        try:
+            stripe.Webhook.construct_event(payload, signature, secret, tolerance=SIGNATURE_TOLERANCE)
+        except stripe.SignatureVerificationError:
+            continue
+        except ValueError as exc:
+            raise InvalidSignature("the payload is not a Stripe event") from exc
+        event = json.loads(payload)
+        return PaymentEvent(event["id"], event["type"], event["data"]["object"], event.get("account"))
+    raise InvalidSignature("the signature does not match, or is older than 300 seconds")

@@ -1,0 +1,148 @@
+"""Checkout for payment-required bookings: the session, its status, and another try."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from application.context import Context
+from application.payments import checkout_expired, payment_received
+from application.ports import CheckoutRequest, CheckoutSession, UnitOfWork
+from domain.catalog import Organisation
+from domain.errors import InvalidInput, NotFound, PaymentProviderError
+from domain.money import application_fee
+from domain.reservation import Reservation
+from domain.status import PaymentStatus, ReservationStatus
+
+S = ReservationStatus
+P = PaymentStatus
+RECONCILE_EVERY = timedelta(seconds=5)  # checkout-status asks the provider at most this often per reservation
+
+
+def new_manage_nonce() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def manage_token(ctx: Context, nonce: str) -> str:
+    """The customer's manage token: an HMAC of a random nonce, so it can be shown again but never derived."""
+    digest = hmac.new(ctx.policy.manage_token_key, nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def redirect_url(ctx: Context, supplied: str | None, default: str, field: str) -> str:
+    """A client-supplied return URL, only on an allowed host; else our own status page."""
+    if supplied is None:
+        return default
+    parts = urlsplit(supplied)
+    if parts.scheme not in ("https", "http") or parts.hostname not in ctx.policy.allowed_redirect_hosts:
+        raise InvalidInput("the URL must be on one of ALLOWED_REDIRECT_HOSTS", field)
+    return supplied
+
+
+@dataclass(frozen=True)
+class Checkout:
+    session: CheckoutSession
+    status_url: str
+
+
+async def open_session(
+    ctx: Context,
+    reservation: Reservation,
+    org: Organisation,
+    description: str,
+    success_url: str,
+    cancel_url: str,
+    customer_email: str | None,
+) -> CheckoutSession:
+    """A Checkout Session for the reservation's current attempt, expiring with its hold."""
+    assert reservation.hold_expires_at is not None
+    total = reservation.quote.total
+    request = CheckoutRequest(
+        reservation_id=reservation.id,
+        organisation_id=org.id,
+        reference=reservation.reference,
+        description=description,
+        amount=total,
+        currency=reservation.quote.currency,
+        application_fee=application_fee(total, org.effective_commission(ctx.policy.platform_commission_bps)),
+        destination=org.stripe.account_id,
+        expires_at=reservation.hold_expires_at,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        customer_email=customer_email,
+        idempotency_key=f"checkout:{reservation.id}:{reservation.checkout_attempt}",
+    )
+    return await ctx.gateway.create_checkout(request)
+
+
+def can_retry(reservation: Reservation) -> bool:
+    """Whether checkout-retry may start another payment now (capacity is checked when it does)."""
+    if not reservation.requires_payment or reservation.payment_status in (P.PROCESSING, P.SUCCEEDED):
+        return False
+    return reservation.status in (S.PENDING_PAYMENT, S.EXPIRED) and reservation.payment_status not in (
+        P.REFUNDED,
+        P.PARTIALLY_REFUNDED,
+    )
+
+
+async def apply_session(
+    ctx: Context, uow: UnitOfWork, reservation: Reservation, session: CheckoutSession
+) -> None:
+    """What the provider says of a session, applied exactly as the webhook would."""
+    now = ctx.clock.now()
+    if session.status == "complete" and session.payment_intent_id:
+        settled = session.payment_status == "paid"
+        await payment_received(
+            ctx,
+            uow,
+            reservation,
+            session.payment_intent_id,
+            session.amount_total or reservation.quote.total,
+            session.currency or reservation.quote.currency,
+            session.id,
+            settled,
+            now,
+        )
+    elif session.status == "expired":
+        await checkout_expired(uow, reservation, session.id, now)
+
+
+async def reconcile(ctx: Context, organisation_id: int, reservation_id: int) -> None:
+    """Ask the provider about a pending payment and apply the answer; a lost webhook strands nothing."""
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+        if reservation is None or reservation.status != S.PENDING_PAYMENT:
+            return
+        session_id = reservation.stripe_checkout_session_id
+        if session_id is None:
+            return
+        session = await ctx.gateway.retrieve_checkout(session_id)
+        await apply_session(ctx, uow, reservation, session)
+        await uow.commit()
+
+
+async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -> Reservation:
+    """The reservation behind a session of this organisation, reconciled while a payment is pending."""
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.by_checkout_session(session_id)
+        if reservation is None or reservation.organisation_id != organisation_id:
+            raise NotFound("no such checkout session")
+        due = reservation.status == S.PENDING_PAYMENT and await uow.reservations.claim_reconcile(
+            reservation.organisation_id, reservation.id, ctx.clock.now() - RECONCILE_EVERY, ctx.clock.now()
+        )
+        await uow.commit()
+    if due:
+        # With the provider down, answer with what we know; the worker reconciles later.
+        with suppress(PaymentProviderError):
+            await reconcile(ctx, reservation.organisation_id, reservation.id)
+        async with ctx.uow() as uow:
+            fresh = await uow.reservations.get(reservation.organisation_id, reservation.id)
+        assert fresh is not None
+        return fresh
+    return reservation

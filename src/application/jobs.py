@@ -1,0 +1,77 @@
+"""Background jobs: lapsed payment holds, pending payments, finished reservations. Safe in many processes:
+each claims its rows with FOR UPDATE SKIP LOCKED or in one statement."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import timedelta
+
+from application.checkout import reconcile
+from application.context import Context
+from domain.errors import PaymentProviderError
+from domain.status import PaymentStatus, ReservationStatus
+
+log = logging.getLogger("booking.jobs")
+
+RECONCILE_AFTER = timedelta(minutes=3)  # a payment pending this long without a webhook is asked about
+RECONCILE_EVERY = timedelta(minutes=1)
+COMPLETE_AFTER = timedelta(minutes=0)
+
+
+@dataclass(frozen=True)
+class Round:
+    expired: int
+    reconciled: int
+    completed: int
+
+
+async def expire_lapsed_holds(ctx: Context, batch: int = 100) -> int:
+    """Pending payments past their hold end expired; their Checkout Sessions are expired at the provider."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        lapsed = await uow.reservations.lapsed_holds(now, batch)
+        for reservation in lapsed:
+            reservation.move_to(ReservationStatus.EXPIRED, now)
+            if reservation.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+                reservation.payment_status = PaymentStatus.EXPIRED
+            await uow.reservations.update(reservation)
+        await uow.commit()
+    for reservation in lapsed:
+        if reservation.stripe_checkout_session_id:
+            with suppress(PaymentProviderError):  # Stripe expires it at expires_at anyway
+                await ctx.gateway.expire_checkout(reservation.stripe_checkout_session_id)
+    return len(lapsed)
+
+
+async def reconcile_pending(ctx: Context, batch: int = 50) -> int:
+    """Pending payments with no word from the provider for a while: ask and apply the answer."""
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        due = await uow.reservations.claim_pending_payments(
+            now - RECONCILE_AFTER, now - RECONCILE_EVERY, now, batch
+        )
+        await uow.commit()
+    done = 0
+    for organisation_id, reservation_id in due:
+        try:
+            await reconcile(ctx, organisation_id, reservation_id)
+            done += 1
+        except PaymentProviderError:
+            log.warning(
+                "reconciling reservation %s failed: the payment provider is unavailable", reservation_id
+            )
+    return done
+
+
+async def complete_past(ctx: Context) -> int:
+    """Confirmed reservations that have ended become completed."""
+    async with ctx.uow() as uow:
+        count = await uow.reservations.complete_ended(ctx.clock.now() - COMPLETE_AFTER)
+        await uow.commit()
+    return count
+
+
+async def run_once(ctx: Context) -> Round:
+    return Round(await expire_lapsed_holds(ctx), await reconcile_pending(ctx), await complete_past(ctx))

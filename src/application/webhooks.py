@@ -1,0 +1,147 @@
+"""Stripe's events, each effective once: the event id is recorded in the transaction of its effects."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from application.context import Context
+from application.payments import checkout_expired, payment_failed, payment_received, settle
+from application.ports import PaymentEvent, UnitOfWork
+from domain.catalog import StripeAccount
+from domain.payment import Refund
+from domain.reservation import Reservation
+
+Handler = Callable[[Context, UnitOfWork, dict[str, Any]], Awaitable[None]]
+
+
+async def reservation_of(uow: UnitOfWork, obj: dict[str, Any]) -> Reservation | None:
+    """The reservation an event's object names in its metadata (locked), else by its Checkout Session."""
+    metadata = obj.get("metadata") or {}
+    reservation_id, organisation_id = metadata.get("reservation_id"), metadata.get("organisation_id")
+    if str(reservation_id or "").isdigit() and str(organisation_id or "").isdigit():
+        return await uow.reservations.get(int(str(organisation_id)), int(str(reservation_id)), lock=True)
+    if obj.get("object") == "checkout.session" and obj.get("id"):
+        return await uow.reservations.by_checkout_session(obj["id"], lock=True)
+    return None
+
+
+def _intent_id(obj: dict[str, Any]) -> str | None:
+    intent = obj.get("payment_intent")
+    return intent.get("id") if isinstance(intent, dict) else intent
+
+
+async def _completed(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> None:
+    reservation = await reservation_of(uow, session)
+    intent = _intent_id(session)
+    if reservation is None or intent is None or session.get("payment_status") == "no_payment_required":
+        return
+    settled = session.get("payment_status") == "paid"
+    await payment_received(
+        ctx,
+        uow,
+        reservation,
+        intent,
+        int(session.get("amount_total") or 0),
+        session.get("currency") or reservation.quote.currency,
+        session.get("id"),
+        settled,
+        ctx.clock.now(),
+    )
+
+
+async def _async_succeeded(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> None:
+    await _completed(ctx, uow, session | {"payment_status": "paid"})
+
+
+async def _async_failed(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> None:
+    reservation = await reservation_of(uow, session)
+    if reservation is not None:
+        await payment_failed(uow, reservation, _intent_id(session))
+
+
+async def _expired(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> None:
+    reservation = await reservation_of(uow, session)
+    if reservation is not None:
+        await checkout_expired(uow, reservation, session["id"], ctx.clock.now())
+
+
+async def _intent_failed(ctx: Context, uow: UnitOfWork, intent: dict[str, Any]) -> None:
+    reservation = await reservation_of(uow, intent)
+    if reservation is not None:
+        await payment_failed(uow, reservation, intent.get("id"))
+
+
+async def _charge_refunded(ctx: Context, uow: UnitOfWork, charge: dict[str, Any]) -> None:
+    """Refunds made anywhere, the dashboard included, enter the ledger once each."""
+    intent = _intent_id(charge)
+    payment = await uow.payments.by_intent_anywhere(intent) if intent else None
+    if payment is None:
+        return
+    reservation = await uow.reservations.get(payment.organisation_id, payment.reservation_id, lock=True)
+    if reservation is None:
+        return
+    listed = (charge.get("refunds") or {}).get("data") or []
+    for item in listed:
+        refund = Refund(
+            0,
+            payment.id,
+            int(item["amount"]),
+            payment.currency,
+            item.get("status") or "succeeded",
+            item["id"],
+            item.get("reason"),
+        )
+        await uow.payments.add_refund(payment.organisation_id, reservation.id, refund)
+    _, refunds = await uow.payments.of_reservation(payment.organisation_id, reservation.id)
+    known = sum(r.amount for r in refunds if r.payment_id == payment.id and r.status != "failed")
+    missing = int(charge.get("amount_refunded") or 0) - known
+    if missing > 0:  # refunds the event does not list: record the difference, once per total
+        refund = Refund(
+            0,
+            payment.id,
+            missing,
+            payment.currency,
+            "succeeded",
+            f"{charge.get('id')}:{charge.get('amount_refunded')}",
+            None,
+        )
+        await uow.payments.add_refund(payment.organisation_id, reservation.id, refund)
+    await settle(uow, reservation)
+    await uow.reservations.update(reservation)
+
+
+async def _account_updated(ctx: Context, uow: UnitOfWork, account: dict[str, Any]) -> None:
+    org = await uow.organisations.by_stripe_account(account["id"])
+    if org is not None:
+        state = StripeAccount(
+            account["id"],
+            bool(account.get("charges_enabled")),
+            bool(account.get("payouts_enabled")),
+            bool(account.get("details_submitted")),
+        )
+        await uow.organisations.set_stripe(org.id, state)
+
+
+HANDLERS: dict[str, Handler] = {
+    "checkout.session.completed": _completed,
+    "checkout.session.async_payment_succeeded": _async_succeeded,
+    "checkout.session.async_payment_failed": _async_failed,
+    "checkout.session.expired": _expired,
+    "payment_intent.payment_failed": _intent_failed,
+    "charge.refunded": _charge_refunded,
+    "account.updated": _account_updated,
+}
+
+
+async def handle_event(ctx: Context, event: PaymentEvent) -> str:
+    """Apply an event once: 'processed', 'already_processed' or 'ignored'. Any failure changes nothing."""
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        return "ignored"
+    async with ctx.uow() as uow:
+        if not await uow.payments.record_event(event.id, event.type):
+            return "already_processed"
+        await handler(ctx, uow, event.data)
+        await uow.commit()
+    return "processed"

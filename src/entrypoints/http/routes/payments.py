@@ -1,0 +1,129 @@
+"""Payments: Stripe's webhook, Connect onboarding, refunds and the ledger, the publishable config."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from application import cancel as money
+from application import connect
+from application.access import authorize
+from application.context import Context
+from application.webhooks import handle_event
+from domain.identity import Caller
+from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.schemas.common import utc
+from entrypoints.http.schemas.payments import (
+    ConnectOut,
+    LedgerEntryOut,
+    LedgerOut,
+    RefundBody,
+    RefundOut,
+    StripeConfigOut,
+    WebhookOut,
+)
+
+PathId = Annotated[int, Parameter(ge=1)]
+
+
+def _connect(found: connect.ConnectStatus) -> ConnectOut:
+    a = found.account
+    return ConnectOut(a.status, a.charges_enabled, a.payouts_enabled, found.onboarding_url)
+
+
+class StripeController(Controller):
+    path = "/api/payments/stripe"
+    tags = ["payments"]
+    security = [{}]
+
+    @post("/webhook", status_code=200)
+    async def webhook(self, request: Request[Any, Any, State], ctx: NamedDependency[Context]) -> WebhookOut:
+        """Stripe's events, verified on the raw body with either signing secret."""
+        payload = await request.body()
+        event = ctx.gateway.parse_event(payload, request.headers.get("stripe-signature"))
+        return WebhookOut(await handle_event(ctx, event))
+
+    @get("/config")
+    async def config(
+        self,
+        request: Request[Any, Any, State],
+        ctx: NamedDependency[Context],
+        slug: Annotated[str | None, Parameter(query="slug", max_length=63, required=False)] = None,
+    ) -> StripeConfigOut:
+        """The publishable key for Stripe.js, and the currency (the organisation's with ?slug=)."""
+        currency = "eur"
+        if slug:
+            async with ctx.uow() as uow:
+                org = await uow.organisations.by_slug(slug)
+            currency = org.currency if org is not None else currency
+        return StripeConfigOut(request.app.state.runtime.settings.stripe_publishable_key, currency)
+
+
+class ConnectController(Controller):
+    path = "/api/organisations/{organisation_id:int}/stripe/connect"
+    tags = ["payments"]
+
+    @post("/", status_code=200)
+    async def start(
+        self, organisation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> ConnectOut:
+        return _connect(await connect.connect(ctx, caller, organisation_id))
+
+    @get("/")
+    async def status(
+        self, organisation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> ConnectOut:
+        return _connect(await connect.connect_status(ctx, caller, organisation_id))
+
+
+class RefundsController(Controller):
+    path = "/api/reservations/{reservation_id:int}"
+    tags = ["reservations"]
+
+    @post("/refund", status_code=201)
+    async def refund(
+        self,
+        request: Request[Any, Any, State],
+        reservation_id: PathId,
+        ctx: NamedDependency[Context],
+        caller: NamedDependency[Caller],
+        data: RefundBody | None = None,
+    ) -> Response[RefundOut]:
+        body = data or RefundBody()
+        key = request.headers.get("idempotency-key")
+
+        async def run() -> Response[bytes]:
+            made = await money.refund_reservation(ctx, caller, reservation_id, body.amount, body.reason, key)
+            return json_response(
+                RefundOut(
+                    made.id, made.amount, made.currency, made.status, made.reason, utc(made.created_at)
+                ),
+                201,
+            )
+
+        organisation_id, _ = authorize(caller, money.REFUND)
+        scope = f"key:{caller.api_key_id}" if caller.is_api_key else f"user:{caller.user_id}"
+        return await idempotent(request, request.app.state.idempotency, organisation_id, scope, run)
+
+    @get("/payments")
+    async def ledger(
+        self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+    ) -> LedgerOut:
+        payments, refunds = await money.ledger(ctx, caller, reservation_id)
+        entries = [
+            LedgerEntryOut(
+                "payment", p.id, p.amount, p.currency, p.status, utc(p.created_at), p.payment_intent_id
+            )
+            for p in payments
+        ] + [
+            LedgerEntryOut(
+                "refund", r.id, r.amount, r.currency, r.status, utc(r.created_at), r.stripe_refund_id
+            )
+            for r in refunds
+        ]
+        entries.sort(key=lambda e: (e.created_at is None, e.created_at, e.kind != "payment", e.id))
+        return LedgerOut(entries)

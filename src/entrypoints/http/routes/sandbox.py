@@ -1,0 +1,95 @@
+"""The sandbox provider's pages: a hosted checkout with Pay and Decline, and Connect onboarding.
+
+Development and tests only (production refuses the sandbox). Each button produces the event Stripe would
+send and hands it to the same event handling as the webhook."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+from litestar.response import Redirect
+
+from adapters.payments.sandbox_gateway import SandboxGateway
+from application.context import Context
+from application.webhooks import handle_event
+from domain.errors import NotFound
+from domain.money import format_amount
+
+Id = Annotated[str, Parameter(min_length=1, max_length=64)]
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:system-ui;max-width:32rem;margin:4rem auto}}
+button{{font-size:1.1rem;margin-right:1rem}}</style>
+</head><body><h1>{title}</h1>{body}</body></html>"""
+
+
+def _page(title: str, body: str, status: int = 200) -> Response[str]:
+    return Response(
+        PAGE.format(title=html.escape(title), body=body), media_type="text/html", status_code=status
+    )
+
+
+def _sandbox(ctx: Context) -> SandboxGateway:
+    gateway = ctx.gateway
+    if not isinstance(gateway, SandboxGateway):
+        raise NotFound("the sandbox provider is not in use")
+    return gateway
+
+
+class SandboxController(Controller):
+    path = "/sandbox"
+    tags = ["sandbox"]
+    include_in_schema = False
+
+    @get("/checkout/{session_id:str}")
+    async def checkout(self, session_id: Id, ctx: NamedDependency[Context]) -> Response[str]:
+        row = await _sandbox(ctx).session_row(session_id)
+        if row is None:
+            return _page("Unknown checkout", "<p>No such checkout session.</p>", 404)
+        what = html.escape(row["metadata"].get("description", "Booking"))
+        amount = html.escape(format_amount(row["amount"], row["currency"]))
+        if row["status"] != "open":
+            return _page("Checkout", f"<p>{what}: this checkout is {html.escape(row['status'])}.</p>")
+        here = f"/sandbox/checkout/{html.escape(session_id)}"
+        body = (
+            f"<p>{what}</p><p><strong>{amount}</strong></p><p>Sandbox: no money moves.</p>"
+            f'<form method="post" action="{here}/pay" style="display:inline"><button>Pay</button></form>'
+            f'<form method="post" action="{here}/decline" style="display:inline">'
+            "<button>Decline</button></form>"
+        )
+        return _page("Sandbox checkout", body)
+
+    @post("/checkout/{session_id:str}/pay", status_code=303)
+    async def pay(self, session_id: Id, ctx: NamedDependency[Context]) -> Redirect:
+        sandbox = _sandbox(ctx)
+        event = await sandbox.complete(session_id)
+        await handle_event(ctx, event)
+        row = await sandbox.session_row(session_id)
+        assert row is not None
+        return Redirect(row["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id), status_code=303)
+
+    @post("/checkout/{session_id:str}/decline", status_code=200)
+    async def decline(self, session_id: Id, ctx: NamedDependency[Context]) -> Response[str]:
+        sandbox = _sandbox(ctx)
+        await handle_event(ctx, await sandbox.decline(session_id))
+        back = f'<p><a href="/sandbox/checkout/{html.escape(session_id)}">Try again</a></p>'
+        return _page("Payment declined", "<p>The sandbox card was declined.</p>" + back)
+
+    @get("/connect/{account_id:str}")
+    async def connect(self, account_id: Id, ctx: NamedDependency[Context]) -> Response[str]:
+        _sandbox(ctx)
+        body = (
+            f"<p>Account {html.escape(account_id)}</p>"
+            f'<form method="post" action="/sandbox/connect/{html.escape(account_id)}/complete">'
+            '<button type="submit">Complete onboarding</button></form>'
+        )
+        return _page("Sandbox Connect onboarding", body)
+
+    @post("/connect/{account_id:str}/complete", status_code=200)
+    async def complete(self, account_id: Id, ctx: NamedDependency[Context]) -> dict[str, Any]:
+        await handle_event(ctx, _sandbox(ctx).account_completed(account_id))
+        return {"status": "connected", "account": account_id}

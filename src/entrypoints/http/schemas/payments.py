@@ -1,0 +1,67 @@
+"""Bodies of the payment routes: Stripe Connect, refunds, the ledger, checkout status and retry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from msgspec import Meta
+
+from entrypoints.http.schemas.common import Body, Out, Short
+
+
+class ConnectOut(Out, omit_defaults=True):
+    status: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    onboarding_url: str | None = None
+
+
+class RefundBody(Body):
+    amount: Annotated[int, Meta(ge=1, le=99_999_999)] | None = None
+    reason: Short | None = None
+
+
+class RefundOut(Out):
+    id: int
+    amount: int
+    currency: str
+    status: str
+    reason: str | None
+    created_at: datetime | None
+
+
+class LedgerEntryOut(Out):
+    kind: str
+    id: int
+    amount: int
+    currency: str
+    status: str
+    created_at: datetime | None
+    stripe_id: str | None
+
+
+class LedgerOut(Out):
+    data: list[LedgerEntryOut]
+
+
+class CheckoutStatusOut(Out):
+    reservation_id: int
+    reference: str
+    status: str
+    payment_status: str
+    requires_payment: bool
+    can_retry_payment: bool
+
+
+class RetryBody(Body):
+    session_id: Annotated[str, Meta(min_length=1, max_length=255)]
+
+
+class StripeConfigOut(Out):
+    publishable_key: str | None
+    currency: str
+
+
+class WebhookOut(Out):
+    status: str
