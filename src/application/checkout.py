@@ -12,7 +12,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from application.context import Context
-from application.payments import checkout_expired, payment_received
+from application.payments import checkout_expired, payment_failed, payment_received
 from application.ports import CheckoutRequest, CheckoutSession, UnitOfWork
 from domain.catalog import Organisation
 from domain.errors import InvalidInput, NotFound, PaymentProviderError
@@ -97,7 +97,11 @@ async def apply_session(
     """What the provider says of a session, applied exactly as the webhook would."""
     now = ctx.clock.now()
     if session.status == "complete" and session.payment_intent_id:
-        settled = session.payment_status == "paid"
+        unpaid = session.payment_status != "paid"
+        if unpaid and session.payment_intent_status in ("requires_payment_method", "canceled"):
+            await payment_failed(uow, reservation, session.payment_intent_id)
+            return
+        settled = not unpaid
         await payment_received(
             ctx,
             uow,

@@ -65,7 +65,7 @@ async def payment_received(
     org_id = reservation.organisation_id
     existing = await uow.payments.by_intent(org_id, intent_id)
     if existing is not None and (
-        existing.status in KEPT or (existing.status == "processing" and not settled)
+        existing.status in KEPT or (existing.status in ("processing", "failed") and not settled)
     ):
         return
     payments, _ = await uow.payments.of_reservation(org_id, reservation.id)

@@ -370,6 +370,7 @@ class CheckoutSession:
     status: str  # open, complete, expired
     payment_status: str  # paid, unpaid, no_payment_required
     payment_intent_id: str | None = None
+    payment_intent_status: str | None = None  # succeeded, processing, requires_payment_method, canceled…
     amount_total: int | None = None
     currency: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)

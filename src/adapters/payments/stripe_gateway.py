@@ -18,14 +18,16 @@ SIGNATURE_TOLERANCE = 300  # seconds: an older signature is refused even when it
 
 def _session(obj: Any) -> CheckoutSession:
     intent = obj.get("payment_intent")
+    intent_status = None
     if isinstance(intent, dict):
-        intent = intent.get("id")
+        intent, intent_status = intent.get("id"), intent.get("status")
     return CheckoutSession(
         id=obj["id"],
         url=obj.get("url"),
         status=obj.get("status") or "open",
         payment_status=obj.get("payment_status") or "unpaid",
         payment_intent_id=intent,
+        payment_intent_status=intent_status,
         amount_total=obj.get("amount_total"),
         currency=obj.get("currency"),
         metadata=dict(obj.get("metadata") or {}),
@@ -55,11 +57,12 @@ class StripeGateway:
 
     async def _call(self, what: str, call: Any) -> Any:
         try:
-            return await call
+            result = await call
         except stripe.StripeError as exc:
             # The message names the failure, never the key or the customer.
             log.warning("stripe %s failed: %s (%s)", what, type(exc).__name__, getattr(exc, "code", None))
             raise PaymentProviderError(f"the payment provider failed to {what}") from exc
+        return result.to_dict() if hasattr(result, "to_dict") else result
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         metadata = {
@@ -102,7 +105,10 @@ class StripeGateway:
 
     async def retrieve_checkout(self, session_id: str) -> CheckoutSession:
         found = await self._call(
-            "read a checkout session", self._client.v1.checkout.sessions.retrieve_async(session_id)
+            "read a checkout session",
+            self._client.v1.checkout.sessions.retrieve_async(
+                session_id, params={"expand": ["payment_intent"]}
+            ),
         )
         return _session(found)
 

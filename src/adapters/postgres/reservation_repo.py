@@ -108,6 +108,7 @@ _COLUMNS = (
     "created_by_user_id",
     "api_key_id",
     "manage_token_hash",
+    "manage_token_nonce",
 )
 _CASTS = {"cancellation_policy_snapshot": "jsonb"}
 _VALUES = ", ".join(f"CAST(:{c} AS {_CASTS[c]})" if c in _CASTS else f":{c}" for c in _COLUMNS)

@@ -31,7 +31,7 @@ from entrypoints.http.schemas.catalog import (
 )
 from entrypoints.http.schemas.common import pagination
 
-PathId = Annotated[int, Parameter(ge=1)]
+PathId = Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)]
 
 
 def _weekly(body: WeeklyHoursBody) -> dict[str, tuple[Interval, ...]]:
@@ -118,7 +118,7 @@ class ResourcesController(Controller):
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
         resource_type_id: Annotated[
-            int | None, Parameter(query="resourceTypeId", ge=1, required=False)
+            int | None, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991, required=False)
         ] = None,
     ) -> ResourceList:
         found = await catalog.list_resources(ctx, caller, page, resource_type_id)

@@ -118,7 +118,7 @@ class ApiKeysController(Controller):
     @delete("/{key_id:int}", status_code=204)
     async def revoke(
         self,
-        key_id: Annotated[int, Parameter(ge=1)],
+        key_id: Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)],
         ctx: NamedDependency[Context],
         caller: NamedDependency[Caller],
     ) -> None:

@@ -29,7 +29,7 @@ from entrypoints.http.schemas.organisations import (
     OrganisationPatch,
 )
 
-OrgId = Annotated[int, Parameter(ge=1)]
+OrgId = Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)]
 
 
 def _member(m: MemberView) -> MemberOut:
@@ -130,7 +130,7 @@ class OrganisationsController(Controller):
     async def change_member(
         self,
         organisation_id: OrgId,
-        user_id: Annotated[int, Parameter(ge=1)],
+        user_id: Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)],
         data: MemberPatch,
         ctx: NamedDependency[Context],
         caller: NamedDependency[Caller],
@@ -141,7 +141,7 @@ class OrganisationsController(Controller):
     async def remove_member(
         self,
         organisation_id: OrgId,
-        user_id: Annotated[int, Parameter(ge=1)],
+        user_id: Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)],
         ctx: NamedDependency[Context],
         caller: NamedDependency[Caller],
     ) -> None:

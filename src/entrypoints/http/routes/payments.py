@@ -27,7 +27,7 @@ from entrypoints.http.schemas.payments import (
     WebhookOut,
 )
 
-PathId = Annotated[int, Parameter(ge=1)]
+PathId = Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)]
 
 
 def _connect(found: connect.ConnectStatus) -> ConnectOut:

@@ -174,8 +174,10 @@ class SlugBookingController(Controller):
         slug: Slug,
         day: Day,
         ctx: NamedDependency[Context],
-        resource_type_id: Annotated[int, Parameter(query="resourceTypeId", ge=1)],
-        resource_id: Annotated[int | None, Parameter(query="resourceId", ge=1, required=False)] = None,
+        resource_type_id: Annotated[int, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991)],
+        resource_id: Annotated[
+            int | None, Parameter(query="resourceId", ge=1, le=9_007_199_254_740_991, required=False)
+        ] = None,
     ) -> AvailabilityOut:
         found = await public.availability(ctx, public.Entry(slug=slug), day, resource_type_id, resource_id)
         return _availability(found)

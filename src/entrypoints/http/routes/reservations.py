@@ -33,7 +33,7 @@ from entrypoints.http.schemas.reservations import (
     ReservationPatch,
 )
 
-PathId = Annotated[int, Parameter(ge=1)]
+PathId = Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)]
 
 
 def _customer(body: CustomerBody | None) -> Customer:
@@ -94,9 +94,11 @@ class ReservationsController(Controller):
         ctx: NamedDependency[Context],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
-        resource_id: Annotated[int | None, Parameter(query="resourceId", ge=1, required=False)] = None,
+        resource_id: Annotated[
+            int | None, Parameter(query="resourceId", ge=1, le=9_007_199_254_740_991, required=False)
+        ] = None,
         resource_type_id: Annotated[
-            int | None, Parameter(query="resourceTypeId", ge=1, required=False)
+            int | None, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991, required=False)
         ] = None,
         status: Annotated[str | None, Parameter(query="status", max_length=200, required=False)] = None,
         start_from: Annotated[datetime | None, Parameter(query="startFrom", required=False)] = None,
