@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.stripe_standin import StandIn
+from tests.support.api import member
 from tests.support.payments import (
     CONNECT_SECRET,
     WEBHOOK_SECRET,
@@ -20,8 +21,9 @@ from tests.support.payments import (
     sql,
     start_at,
     stripe_env,
+    wait_for,
 )
-from tests.support.servers import Server, base_env
+from tests.support.servers import Server, base_env, run_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -226,3 +228,133 @@ def test_a_provider_failure_leaves_no_hold(http: httpx.Client, standin: StandIn,
     assert failed.status_code == 502
     assert failed.json()["code"] == "PAYMENT_PROVIDER_ERROR"
     assert shop.reserve(http, start_at(days=18)).status_code == 201  # the time was not held
+
+
+@pytest.fixture
+def yen_shop(http: httpx.Client, standin: StandIn, database_url: str) -> Shop:
+    policy = [{"minHoursBefore": 168, "refundPercent": 100}, {"minHoursBefore": 48, "refundPercent": 50}]
+    return connected_shop(
+        http, standin, database_url, price=10_001, currency="jpy", timezone="Asia/Tokyo",
+        serviceFeeBps=300, taxBps=1000, cancellationPolicy=policy,
+    )
+
+
+def paid_booking(http: httpx.Client, standin: StandIn, shop: Shop, start: datetime) -> dict[str, object]:
+    made = shop.reserve(http, start).json()
+    assert send(http, standin.pay(made["stripeCheckoutSessionId"])["event"]).status_code == 200
+    return made  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [(10, 11001), (3, 5501), (1, 0)],  # 100 %, 50 % (5500.5 rounds up), nothing: of subtotal + taxes
+)
+def test_cancellation_refunds_by_policy_tier_in_a_zero_decimal_currency(
+    http: httpx.Client, standin: StandIn, yen_shop: Shop, days: int, expected: int
+) -> None:
+    made = paid_booking(http, standin, yen_shop, start_at(days=days, hour=3))
+    assert made["quotedAmount"] == 10_001 + 300 + 1000  # fee 300.03 -> 300, tax 1000.1 -> 1000
+    manage = f"/api/public/reservations/{made['manageToken']}"
+    assert http.get(manage).json()["refundIfCancelledNow"] == {"amount": expected, "currency": "jpy"}
+    done = http.post(f"{manage}/cancel", json={"reason": "cannot come"}).json()
+    assert done["refund"] == {"eligible": expected > 0, "amount": expected, "currency": "jpy",
+                              "status": "succeeded" if expected else "none"}
+    reservation = yen_shop.reservation(made["reservationId"])
+    assert reservation["status"] == "cancelled"
+    assert reservation["paymentStatus"] == ("partially_refunded" if expected else "succeeded")
+    if expected:
+        assert standin.requests("/v1/refunds", "POST")[-1]["params"]["amount"] == str(expected)
+
+
+def test_staff_cancel_full_or_none_and_refunds_that_add_up(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
+    full = paid_booking(http, standin, shop, start_at(days=20))
+    done = shop.owner.ok("POST", f"/api/reservations/{full['reservationId']}/cancel", json={"refund": "full"})
+    assert done["refund"]["amount"] == full["quotedAmount"]  # the service fee too
+    assert done["reservation"]["paymentStatus"] == "refunded"
+    kept = paid_booking(http, standin, shop, start_at(days=20, hour=14))
+    none = shop.owner.ok("POST", f"/api/reservations/{kept['reservationId']}/cancel", json={"refund": "none"})
+    assert none["refund"] == {"eligible": False, "amount": 0, "currency": "eur", "status": "none"}
+    assert none["reservation"]["paymentStatus"] == "succeeded"
+    total = kept["quotedAmount"]
+    path = f"/api/reservations/{kept['reservationId']}/refund"
+    first = shop.owner.ok("POST", path, 201, json={"amount": 1000, "reason": "goodwill"})
+    assert (first["amount"], first["currency"], first["reason"]) == (1000, "eur", "goodwill")
+    assert shop.reservation(kept["reservationId"])["paymentStatus"] == "partially_refunded"
+    too_much = shop.owner.post(path, json={"amount": total})
+    assert too_much.status_code == 409
+    assert too_much.json()["code"] == "REFUND_EXCEEDS_PAYMENT"
+    rest = shop.owner.ok("POST", path, 201, json={})
+    assert rest["amount"] == total - 1000
+    assert shop.reservation(kept["reservationId"])["paymentStatus"] == "refunded"
+    assert shop.owner.post(path, json={}).json()["code"] == "REFUND_EXCEEDS_PAYMENT"
+    ledger = shop.ledger(kept["reservationId"])
+    paid = sum(e["amount"] for e in ledger if e["kind"] == "payment")
+    back = sum(e["amount"] for e in ledger if e["kind"] == "refund")
+    assert paid == back == total
+    # staff below admin may not refund
+    staff = member(http, shop.owner, "staff")
+    other = paid_booking(http, standin, shop, start_at(days=21))
+    assert staff.post(f"/api/reservations/{other['reservationId']}/refund", json={}).status_code == 403
+    assert staff.delete(f"/api/reservations/{other['reservationId']}").json()["code"] == "INVALID_TRANSITION"
+
+
+def test_refunds_made_in_the_dashboard_reach_the_ledger_once(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
+    made = paid_booking(http, standin, shop, start_at(days=22))
+    intent = shop.ledger(made["reservationId"])[0]["stripeId"]
+    dashboard = standin.dashboard_refund(intent, 700)
+    assert send(http, dashboard["event"]).json() == {"status": "processed"}
+    assert send(http, dashboard["event"]).json() == {"status": "already_processed"}
+    again = copy.deepcopy(dashboard["event"]) | {"id": dashboard["event"]["id"] + "_retry"}
+    assert send(http, again).json() == {"status": "processed"}  # another delivery id, same refund: counted once
+    ledger = shop.ledger(made["reservationId"])
+    assert [(e["kind"], e["amount"]) for e in ledger] == [("payment", made["quotedAmount"]), ("refund", 700)]
+    assert shop.reservation(made["reservationId"])["paymentStatus"] == "partially_refunded"
+    rest = standin.dashboard_refund(intent)
+    assert send(http, rest["event"]).status_code == 200
+    assert shop.reservation(made["reservationId"])["paymentStatus"] == "refunded"
+
+
+def test_a_database_failure_during_a_webhook_changes_nothing_and_the_retry_confirms_once(
+    http: httpx.Client, standin: StandIn, shop: Shop, database_url: str
+) -> None:
+    made = shop.reserve(http, start_at(days=23)).json()
+    event = standin.pay(made["stripeCheckoutSessionId"])["event"]
+    sql(database_url, """
+        CREATE OR REPLACE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'writes refused for the fault test' USING ERRCODE = 'read_only_sql_transaction'; END $$;
+        CREATE TRIGGER refuse_payments BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION refuse_writes();
+    """)
+    try:
+        failed = send(http, event)
+        assert failed.status_code in (500, 503), failed.text
+        assert shop.reservation(made["reservationId"])["status"] == "pending_payment"
+        assert shop.ledger(made["reservationId"]) == []
+        assert sql(database_url, "SELECT count(*) FROM processed_webhook_events WHERE event_id = $1", event["id"])[0][0] == 0
+    finally:
+        sql(database_url, "DROP TRIGGER refuse_payments ON payments; DROP FUNCTION refuse_writes();")
+    assert send(http, event).json() == {"status": "processed"}
+    assert send(http, event).json() == {"status": "already_processed"}
+    confirmed = shop.reservation(made["reservationId"])
+    assert (confirmed["status"], confirmed["paymentStatus"]) == ("confirmed", "succeeded")
+    assert len(shop.ledger(made["reservationId"])) == 1
+
+
+def test_the_worker_expires_holds_and_heals_lost_webhooks(
+    http: httpx.Client, standin: StandIn, shop: Shop, database_url: str, paid_server: Server
+) -> None:
+    lapsing = shop.reserve(http, start_at(days=24)).json()
+    lost = shop.reserve(http, start_at(days=24, hour=15)).json()
+    standin.pay(lost["stripeCheckoutSessionId"])  # paid, webhook lost
+    sql(database_url, "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1", lapsing["reservationId"])
+    sql(database_url, "UPDATE reservations SET checkout_started_at = now() - interval '10 minutes' WHERE id = $1", lost["reservationId"])
+    past = shop.owner.ok("POST", "/api/reservations", 201, json={
+        "resourceId": shop.resource_id, "startTime": "2026-01-05T10:00:00Z", "endTime": "2026-01-05T11:00:00Z"})
+    worker = run_worker(base_env(database_url, **stripe_env(standin), WORKER_INTERVAL_SECONDS="1"))
+    try:
+        wait_for(lambda: shop.reservation(lapsing["reservationId"])["status"] == "expired")
+        wait_for(lambda: shop.reservation(lost["reservationId"])["status"] == "confirmed")
+        wait_for(lambda: shop.reservation(past["id"])["status"] == "completed")
+    finally:
+        worker.stop()
+    assert shop.reservation(lapsing["reservationId"])["paymentStatus"] == "expired"
+    assert standin.object(lapsing["stripeCheckoutSessionId"])["status"] == "expired"

@@ -93,6 +93,8 @@ def connected_shop(
 async def _sql(url: str, statement: str, *args: Any) -> Any:
     conn = await asyncpg.connect(url)
     try:
+        if not args and ";" in statement.strip().rstrip(";"):
+            return await conn.execute(statement)  # several statements: the simple protocol
         return await conn.fetch(statement, *args)
     finally:
         await conn.close()

@@ -99,3 +99,29 @@ def run_cli(*args: str, env: Mapping[str, str], timeout: float = 120) -> subproc
         text=True,
         timeout=timeout,
     )
+
+
+class Worker:
+    """A `booking worker` subprocess."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.log_path = Path(tempfile.mkstemp(prefix="booking-worker-", suffix=".log")[1])
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [str(BIN / "booking"), "worker"], cwd=ROOT, env=dict(env), stdout=self._log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=30)
+        self._log.close()
+
+
+def run_worker(env: Mapping[str, str]) -> Worker:
+    return Worker(env)
