@@ -91,6 +91,20 @@ def can_retry(reservation: Reservation) -> bool:
     )
 
 
+def awaiting_word(reservation: Reservation) -> bool:
+    """Whether the provider may know something we do not: a payment pending, or a hold that ended
+    while its session might still have been paid (a lost webhook must not keep money without a booking)."""
+    if not reservation.requires_payment or reservation.stripe_checkout_session_id is None:
+        return False
+    if reservation.status == S.PENDING_PAYMENT:
+        return True
+    return reservation.status == S.EXPIRED and reservation.payment_status in (
+        P.EXPIRED,
+        P.PROCESSING,
+        P.FAILED,
+    )
+
+
 async def apply_session(
     ctx: Context, uow: UnitOfWork, reservation: Reservation, session: CheckoutSession
 ) -> None:
@@ -121,7 +135,7 @@ async def reconcile(ctx: Context, organisation_id: int, reservation_id: int) -> 
     """Ask the provider about a pending payment and apply the answer; a lost webhook strands nothing."""
     async with ctx.uow() as uow:
         reservation = await uow.reservations.get(organisation_id, reservation_id, lock=True)
-        if reservation is None or reservation.status != S.PENDING_PAYMENT:
+        if reservation is None or not awaiting_word(reservation):
             return
         session_id = reservation.stripe_checkout_session_id
         if session_id is None:
@@ -137,7 +151,7 @@ async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -
         reservation = await uow.reservations.by_checkout_session(session_id)
         if reservation is None or reservation.organisation_id != organisation_id:
             raise NotFound("no such checkout session")
-        due = reservation.status == S.PENDING_PAYMENT and await uow.reservations.claim_reconcile(
+        due = awaiting_word(reservation) and await uow.reservations.claim_reconcile(
             reservation.organisation_id, reservation.id, ctx.clock.now() - RECONCILE_EVERY, ctx.clock.now()
         )
         await uow.commit()

@@ -6,9 +6,10 @@ examples, coverage and fuzzing phases, positive and negative modes), against the
 
 1. as generated, without our credentials (whatever schemathesis made up for the security schemes);
 2. with a real owner's `Authorization: Bearer` and `X-Organisation-Id`, so bodies reach the handlers;
-3. like 2, with path parameters (and integer id fields of the body and query) swapped for things that
-   exist in that owner's organisation: the organisation, a resource type, a resource, a reservation,
-   a member, an API key, the slug, a resource's public booking token, a public booking's manage token.
+3. like 2, with path parameters (and well-typed id, slug and time fields of the body and query)
+   swapped for things that exist in that owner's organisation: the organisation, a resource type, a
+   resource, a reservation, a member, an API key, the slug, a resource's public booking token, a
+   public booking's manage token, a free slot.
 
 Every response must be below 500, and every 4xx must be RFC 9457 problem details (section 1 of the
 contract). Schemathesis's conformance checks (status codes, response schemas) are deliberately not
@@ -16,7 +17,9 @@ run: the server may answer statuses the document does not list.
 
 Each operation gets its own freshly seeded organisation, so a destructive operation (a DELETE, a role
 change) cannot starve the operations after it of real rows. Generation is derandomized with a fixed
-seed, so a run is reproducible.
+seed, so a run is reproducible; the operations are whatever the running server documents, so new
+routes are fuzzed without touching this file. A failure reports the minimal request, the response, a
+curl command and what the server logged for that request (its traceback).
 """
 
 from __future__ import annotations
@@ -55,7 +58,15 @@ CREDENTIAL_HEADERS = ("authorization", "x-api-key", "x-organisation-id")
 # Fields of bodies and query strings that name an organisation-owned thing, with the type a valid one
 # has: the known-ids pass points them at real rows, so that creations, updates and filters get past
 # "no such thing". A value of another type (a string id, a null) is a negative case, kept as it is.
-ID_FIELDS: dict[str, type] = {"organisationId": int, "resourceTypeId": int, "resourceId": int, "slug": str}
+# Likewise a reservation's times: a free slot on the seeded type's grid, so bookings get past validation.
+KNOWN_FIELDS: dict[str, type] = {
+    "organisationId": int,
+    "resourceTypeId": int,
+    "resourceId": int,
+    "slug": str,
+    "startTime": str,
+    "endTime": str,
+}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -70,6 +81,13 @@ class World:
 
 def _instant(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _free_slot(days: int) -> dict[str, str]:
+    """The 10:00 to 11:00 slot, Berlin time, `days` from now: on the grid of the seeded type."""
+    day = (datetime.now(BERLIN) + timedelta(days=days)).date()
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=BERLIN)
+    return {"startTime": _instant(start), "endTime": _instant(start + timedelta(hours=1))}
 
 
 @dataclass(repr=False)
@@ -114,6 +132,7 @@ class Worlds:
             "resourceId": resource["id"],
             "reservation_id": reservation["id"],
             "slug": owner.slug,
+            **_free_slot(days=4),
         }
         # Only the operations that name them pay for another user, an API key, a token or a public booking.
         if "{user_id}" in path:
@@ -127,14 +146,11 @@ class Worlds:
             token = owner.ok("GET", f"/api/resources/{resource['id']}/public-token")
             known["token"] = token["publicBookingToken"]
         if "{manage_token}" in path:
-            day = (datetime.now(BERLIN) + timedelta(days=3)).date()
-            slot = datetime(day.year, day.month, day.day, 10, tzinfo=BERLIN)
             booked = self.client.post(
                 f"/api/public/booking/organisations/{owner.slug}/reserve",
                 json={
                     "resourceTypeId": rtype["id"],
-                    "startTime": _instant(slot),
-                    "endTime": _instant(slot + timedelta(hours=1)),
+                    **_free_slot(days=3),
                     "quantity": 1,
                     "customerName": "Fuzz Customer",
                     "customerEmail": "fuzz@example.com",
@@ -307,7 +323,7 @@ def authenticated(case: Case, owner: Staff) -> Case:
 def _point_at_known(fields: dict[str, Any], world: World) -> bool:
     """Point the id fields at real rows, in place; whether any was changed."""
     changed = False
-    for name, kind in ID_FIELDS.items():
+    for name, kind in KNOWN_FIELDS.items():
         value = fields.get(name)
         if isinstance(value, kind) and not isinstance(value, bool):
             fields[name] = world.known[name]

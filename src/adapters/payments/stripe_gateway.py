@@ -17,7 +17,7 @@ SIGNATURE_TOLERANCE = 300  # seconds: an older signature is refused even when it
 
 
 def _session(obj: Any) -> CheckoutSession:
-    intent = obj.get("payment_intent")
+    intent: Any = obj.get("payment_intent")
     intent_status = None
     if isinstance(intent, dict):
         intent, intent_status = intent.get("id"), intent.get("status")

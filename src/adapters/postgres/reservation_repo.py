@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -399,12 +399,28 @@ class SqlReservations(Repository):
     async def claim_pending_payments(
         self, started_before: datetime, not_since: datetime, now: datetime, limit: int
     ) -> list[tuple[int, int]]:
+        # Pending payments, and holds that ended without word of a payment: asked once more five minutes
+        # after the end (a session paid at the last moment must not keep money without a booking).
+        pending = and_(
+            res.c.status == "pending_payment",
+            or_(res.c.last_reconciled_at.is_(None), res.c.last_reconciled_at < not_since),
+        )
+        ended = and_(
+            res.c.status == "expired",
+            res.c.payment_status.in_(("expired", "processing", "failed")),
+            res.c.hold_expires_at < now - timedelta(minutes=5),
+            or_(
+                res.c.last_reconciled_at.is_(None),
+                res.c.last_reconciled_at < res.c.hold_expires_at + text("interval '5 minutes'"),
+            ),
+        )
         due = (
             select(res.c.id)
             .where(
-                res.c.status == "pending_payment",
+                res.c.requires_payment,
+                res.c.stripe_checkout_session_id.is_not(None),
                 res.c.checkout_started_at <= started_before,
-                or_(res.c.last_reconciled_at.is_(None), res.c.last_reconciled_at < not_since),
+                or_(pending, ended),
                 _live,
             )
             .limit(limit)
