@@ -21,6 +21,7 @@ DEMO_EMAIL = "owner@acme-spa.example"
 @dataclass(frozen=True)
 class DemoInfo:
     created: bool
+    organisation_id: int
     email: str
     password: str | None  # shown only when the demo was created by this call
     slug: str
@@ -35,9 +36,8 @@ async def seed_demo(ctx: Context) -> DemoInfo:
             found = await uow.resources.of_types(
                 existing.id, [t.id for t in await uow.resource_types.all(existing.id)]
             )
-            return DemoInfo(
-                False, DEMO_EMAIL, None, DEMO_SLUG, {r.name: r.public_booking_token for r in found}
-            )
+            tokens = {r.name: r.public_booking_token for r in found}
+            return DemoInfo(False, existing.id, DEMO_EMAIL, None, DEMO_SLUG, tokens)
     password = secrets.token_urlsafe(12)
     try:
         user = await register(ctx, DEMO_EMAIL, password, "Acme Spa Owner")
@@ -90,4 +90,4 @@ async def seed_demo(ctx: Context) -> DemoInfo:
     ]:
         resource = await catalog.create_resource(ctx, admin, Resource(0, org.id, type_id, name, capacity))
         tokens[name] = resource.public_booking_token
-    return DemoInfo(True, DEMO_EMAIL, password, DEMO_SLUG, tokens)
+    return DemoInfo(True, org.id, DEMO_EMAIL, password, DEMO_SLUG, tokens)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from domain.catalog import StripeAccount
 from entrypoints.settings import Settings, SettingsError, from_env
 
 if TYPE_CHECKING:
@@ -38,12 +39,23 @@ def _migrate(url: str) -> None:
 
 
 async def _seed_demo(settings: Settings) -> DemoInfo:
+    from adapters.payments.sandbox_gateway import SandboxGateway
     from application.demo import seed_demo
+    from application.webhooks import handle_event
     from entrypoints.composition import build_runtime
 
     runtime = build_runtime(settings)
     try:
-        return await seed_demo(runtime.ctx)
+        info = await seed_demo(runtime.ctx)
+        gateway = runtime.ctx.gateway
+        if info.created and isinstance(gateway, SandboxGateway):
+            # With the sandbox the demo spa takes payments at once: onboarding completes on the spot.
+            account = await gateway.create_account(info.organisation_id, None, "demo")
+            async with runtime.ctx.uow() as uow:
+                await uow.organisations.set_stripe(info.organisation_id, StripeAccount(account))
+                await uow.commit()
+            await handle_event(runtime.ctx, gateway.account_completed(account))
+        return info
     finally:
         await runtime.close()
 
