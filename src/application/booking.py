@@ -96,6 +96,21 @@ def allocate_on(
     return allocate(bookables, occupancies, *window, quantity, target.chosen, prefer)
 
 
+def outcome_of(error: BaseException | None) -> str:
+    """The metrics label of a booking attempt's end."""
+    if error is None:
+        return "created"
+    return {
+        "CapacityConflict": "slot_unavailable",
+        "SlotUnavailable": "slot_unavailable",
+        "OutsideBookingWindow": "outside_window",
+        "PaymentsUnavailable": "payments_unavailable",
+        "InvalidInput": "invalid",
+        "NotFound": "not_found",
+        "PaymentProviderError": "provider_error",
+    }.get(type(error).__name__, "error")
+
+
 async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = 3) -> T:
     """Run a booking attempt; when the database refuses it for capacity taken meanwhile, try again."""
     for remaining in range(tries - 1, -1, -1):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from application.ports import (
     BookingWriter,
     Clock,
+    Metrics,
     PasswordHasher,
     PaymentGateway,
     PublicReads,
@@ -38,4 +39,5 @@ class Context:
     reads: PublicReads
     writer: BookingWriter
     gateway: PaymentGateway
+    metrics: Metrics
     policy: Policy = Policy()

@@ -74,4 +74,7 @@ async def complete_past(ctx: Context) -> int:
 
 
 async def run_once(ctx: Context) -> Round:
-    return Round(await expire_lapsed_holds(ctx), await reconcile_pending(ctx), await complete_past(ctx))
+    done = Round(await expire_lapsed_holds(ctx), await reconcile_pending(ctx), await complete_past(ctx))
+    ctx.metrics.holds_expired(done.expired)
+    ctx.metrics.payments_reconciled(done.reconciled)
+    return done

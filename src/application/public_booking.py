@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from application.booking import Target, allocate_on, new_reference, price, retrying
+from application.booking import Target, allocate_on, new_reference, outcome_of, price, retrying
 from application.checkout import manage_token, new_manage_nonce, open_session, redirect_url
 from application.context import Context
 from application.ports import BookingView, CheckoutSession, UnitOfWork, ViewWindow
@@ -261,7 +261,12 @@ async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserv
         # One statement, its own transaction: the database checks capacity under its locks as it writes.
         return await ctx.writer.add(reservation, ctx.secret_hash(manage_token(ctx, nonce)))
 
-    created = await retrying(attempt)
+    try:
+        created = await retrying(attempt)
+    except Exception as exc:
+        ctx.metrics.reservation("public", outcome_of(exc))
+        raise
+    ctx.metrics.reservation("public", "held" if created.requires_payment else "created")
     token = manage_token(ctx, nonce)
     if not created.requires_payment:
         return Reserved(created, token)

@@ -6,7 +6,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from application.access import authorize
-from application.booking import Target, new_reference, place, price, resolve_target, retrying, unplaced
+from application.booking import (
+    Target,
+    new_reference,
+    outcome_of,
+    place,
+    price,
+    resolve_target,
+    retrying,
+    unplaced,
+)
 from application.context import Context
 from application.ports import Page, PageRequest, ReservationFilter, UnitOfWork
 from domain.access import Permission, Role
@@ -96,7 +105,14 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
             await uow.commit()
         return created
 
-    return await retrying(attempt)
+    source = "api_key" if caller.is_api_key else "staff"
+    try:
+        created = await retrying(attempt)
+    except Exception as exc:
+        ctx.metrics.reservation(source, outcome_of(exc))
+        raise
+    ctx.metrics.reservation(source, "created")
+    return created
 
 
 async def list_reservations(

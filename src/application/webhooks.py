@@ -137,11 +137,18 @@ HANDLERS: dict[str, Handler] = {
 async def handle_event(ctx: Context, event: PaymentEvent) -> str:
     """Apply an event once: 'processed', 'already_processed' or 'ignored'. Any failure changes nothing."""
     handler = HANDLERS.get(event.type)
-    if handler is None:
-        return "ignored"
-    async with ctx.uow() as uow:
-        if not await uow.payments.record_event(event.id, event.type):
-            return "already_processed"
-        await handler(ctx, uow, event.data)
-        await uow.commit()
-    return "processed"
+    outcome = "failed"
+    try:
+        if handler is None:
+            outcome = "ignored"
+            return outcome
+        async with ctx.uow() as uow:
+            if not await uow.payments.record_event(event.id, event.type):
+                outcome = "already_processed"
+                return outcome
+            await handler(ctx, uow, event.data)
+            await uow.commit()
+        outcome = "processed"
+        return outcome
+    finally:
+        ctx.metrics.webhook_event(event.type if handler else "other", outcome)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.types import ControllerRouterHandler
+from litestar.types import ASGIApp, ControllerRouterHandler
 
+from adapters.metrics import PrometheusMetrics
 from adapters.rate_limit import LimitsRateLimiter
 from entrypoints.composition import Runtime, build_runtime
 from entrypoints.http.deps import provide_caller, provide_ctx, provide_page
+from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesController
@@ -26,13 +29,14 @@ from entrypoints.http.routes.payments import ConnectController, RefundsControlle
 from entrypoints.http.routes.public import SlugBookingController, TokenBookingController
 from entrypoints.http.routes.reservations import ReservationsController
 from entrypoints.http.routes.sandbox import SandboxController
-from entrypoints.http.routes.system import health, ready
+from entrypoints.http.routes.system import health, metrics, ready
 from entrypoints.settings import Settings
 from entrypoints.worker import work_forever
 
 ROUTES: list[ControllerRouterHandler] = [
     health,
     ready,
+    metrics,
     AuthController,
     UsersController,
     ApiKeysController,
@@ -47,6 +51,17 @@ ROUTES: list[ControllerRouterHandler] = [
     ConnectController,
     RefundsController,
 ]
+
+
+class BookingApp(Litestar):
+    """Litestar with one outer layer around everything, unmatched routes included: see http/edge.py."""
+
+    def __init__(self, *args: Any, edge: dict[str, Any], **kwargs: Any) -> None:
+        self._edge_options = edge
+        super().__init__(*args, **kwargs)
+
+    def _create_asgi_handler(self) -> ASGIApp:
+        return Edge(super()._create_asgi_handler(), **self._edge_options)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
@@ -85,7 +100,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         security=[{"BearerToken": []}, {"ApiKey": []}],
     )
     routes = [*ROUTES, SandboxController] if settings.payments_provider == "sandbox" else ROUTES
-    return Litestar(
+    return BookingApp(
+        edge={"cors_origins": settings.cors_origins, "production": settings.production},
         route_handlers=routes,
         dependencies={
             "ctx": Provide(provide_ctx, sync_to_thread=False),
@@ -94,8 +110,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        middleware=[RateLimitMiddleware(limiter, settings.trusted_proxies)],
+        middleware=[RateLimitMiddleware(limiter, settings.trusted_proxies, PrometheusMetrics())],
         openapi_config=openapi,
         request_max_body_size=settings.max_body_bytes,
         debug=False,
+        logging_config=None,  # logging is ours: JSON lines, set up by entrypoints/logs.py
     )

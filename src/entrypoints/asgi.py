@@ -5,8 +5,11 @@ from __future__ import annotations
 from litestar import Litestar
 
 from entrypoints.app import create_app
+from entrypoints.logs import configure
 from entrypoints.settings import from_env
 
 
 def app_from_env() -> Litestar:
-    return create_app(from_env())
+    settings = from_env()
+    configure(settings.log_level)
+    return create_app(settings)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +84,10 @@ def _seed(settings: Settings) -> None:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Several processes answer /metrics: they share one set of counters through this folder.
+        metrics_dir = Path(tempfile.mkdtemp(prefix="booking-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://localhost:{args.port}")
     settings = _settings()
     if settings.database_url is None:
@@ -102,6 +107,7 @@ def serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
+        log_config=None,  # the app's JSON logging (entrypoints/logs.py) is set up in each process
         access_log=False,
         proxy_headers=False,
         server_header=False,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.clock import SystemClock
+from adapters.metrics import PrometheusMetrics
 from adapters.payments.sandbox_gateway import SandboxGateway
 from adapters.payments.stripe_gateway import StripeGateway
 from adapters.postgres.idempotency import SqlIdempotencyStore
@@ -97,6 +98,7 @@ def build_runtime(settings: Settings) -> Runtime:
         reads=SqlPublicReads(read_engine),
         writer=SqlBookingWriter(read_engine),
         gateway=make_gateway(settings, engine),
+        metrics=PrometheusMetrics(),
         policy=policy,
     )
     return Runtime(settings, engine, read_engine, ctx, SqlIdempotencyStore(engine))

@@ -10,6 +10,7 @@ from contextlib import suppress
 
 from application.context import Context
 from application.jobs import run_once
+from entrypoints.logs import configure
 from entrypoints.settings import Settings
 
 log = logging.getLogger("booking.worker")
@@ -40,7 +41,7 @@ async def work_forever(
 async def run_worker(settings: Settings) -> None:
     from entrypoints.composition import build_runtime
 
-    logging.basicConfig(level=settings.log_level)
+    configure(settings.log_level)
     runtime = build_runtime(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

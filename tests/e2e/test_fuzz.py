@@ -241,12 +241,24 @@ def _is_final_replay() -> bool:
         return True
 
 
+def _readable(line: str) -> str:
+    """A JSON log record with its traceback unescaped; any other line as it is."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(record, dict):
+        return line
+    trace = next((v for v in record.values() if isinstance(v, str) and "Traceback" in v), None)
+    return line if trace is None else f"{record.get('message', '')}\n{trace}"
+
+
 def _log_since(server: Server, offset: int, limit: int = 12_000) -> str:
     """What the server logged since `offset`: this request's traceback, if it had one."""
     time.sleep(0.1)  # let the server finish writing
     with server.log_path.open("rb") as log:
         log.seek(offset)
-        text = log.read().decode(errors="replace")
+        text = "\n".join(_readable(line) for line in log.read().decode(errors="replace").splitlines())
     if len(text) > limit:
         text = f"{text[: limit // 2]}\n[...]\n{text[-limit // 2 :]}"
     return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -49,6 +50,28 @@ def test_secrets_stay_out_of_responses_and_logs(client: httpx.Client, server: Se
     )
     rt = owner.resource_type()
     keep(owner.get(f"/api/resources/{owner.resource(rt['id'])['id']}"))
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    contact = {
+        "customerName": "Zebulon Quartz",
+        "customerEmail": "zebulon.quartz@example.org",
+        "customerPhone": "+44 7700 900123",
+    }
+    booked = client.post(
+        f"/api/public/booking/organisations/{owner.slug}/reserve",
+        json={
+            "resourceTypeId": rt["id"],
+            "startTime": tomorrow.isoformat(),
+            "endTime": (tomorrow + timedelta(hours=1)).isoformat(),
+        }
+        | contact,
+    )
+    assert booked.status_code == 201, booked.text
+    manage_token = booked.json()["manageToken"]
+    keep(client.get(f"/api/public/reservations/{manage_token}"))
+    public_token = owner.ok(
+        "GET", f"/api/resources/{owner.ok('GET', '/api/resources')['data'][0]['id']}/public-token"
+    )
+    keep(client.get(f"/api/public/booking/{public_token['publicBookingToken']}"))
 
     secrets = {
         "password": PASSWORD,
@@ -59,6 +82,8 @@ def test_secrets_stay_out_of_responses_and_logs(client: httpx.Client, server: Se
         "api key": key,
         "api key hash": hashlib.sha256(key.encode()).hexdigest(),
         "refresh token hash": hashlib.sha256(user.refresh_token.encode()).hexdigest(),
+        "manage token": manage_token,
+        "resource booking token": public_token["publicBookingToken"],
     }
     log = server.log()
     assert log.strip(), "the server wrote no log at all"

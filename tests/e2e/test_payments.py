@@ -52,13 +52,17 @@ def shop(http: httpx.Client, standin: StandIn, database_url: str) -> Shop:
     return connected_shop(http, standin, database_url, serviceFeeBps=250, taxBps=1900)
 
 
-def test_connect_onboarding_and_account_updates(http: httpx.Client, standin: StandIn, database_url: str) -> None:
+def test_connect_onboarding_and_account_updates(
+    http: httpx.Client, standin: StandIn, database_url: str
+) -> None:
     shop = connected_shop(http, standin, database_url)
     catalog = http.get(f"/api/public/booking/organisations/{shop.owner.slug}").json()
     assert catalog["acceptsPayments"] is True
     assert catalog["resourceTypes"][0]["bookable"] is True
     # Stripe switches payouts off: the organisation follows, and stops taking payments when charges stop
-    event = standin.update_account(shop.account, charges_enabled=False, payouts_enabled=False, details_submitted=True)["event"]
+    event = standin.update_account(
+        shop.account, charges_enabled=False, payouts_enabled=False, details_submitted=True
+    )["event"]
     assert send(http, event).json() == {"status": "processed"}
     status = shop.owner.ok("GET", f"/api/organisations/{shop.owner.organisation_id}/stripe/connect")
     assert status == {"status": "pending_verification", "chargesEnabled": False, "payoutsEnabled": False}
@@ -68,12 +72,18 @@ def test_connect_onboarding_and_account_updates(http: httpx.Client, standin: Sta
     assert http.get(f"/api/public/booking/organisations/{shop.owner.slug}").json()["acceptsPayments"] is False
 
 
-def test_paid_booking_holds_then_the_webhook_confirms_it_once(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
+def test_paid_booking_holds_then_the_webhook_confirms_it_once(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
     before = datetime.now(UTC)
     made = shop.reserve(http, start_at(), successUrl="https://shop.example/thanks")
     assert made.status_code == 201, made.text
     body = made.json()
-    assert (body["status"], body["paymentStatus"], body["requiresPayment"]) == ("pending_payment", "pending", True)
+    assert (body["status"], body["paymentStatus"], body["requiresPayment"]) == (
+        "pending_payment",
+        "pending",
+        True,
+    )
     total = body["quotedAmount"]
     assert total == 5000 + 125 + 950
     hold = datetime.fromisoformat(body["holdExpiresAt"].replace("Z", "+00:00"))
@@ -81,7 +91,11 @@ def test_paid_booking_holds_then_the_webhook_confirms_it_once(http: httpx.Client
     session_id = body["stripeCheckoutSessionId"]
     assert body["checkoutUrl"] == body["paymentData"]["checkoutUrl"]
     assert body["paymentData"]["statusUrl"].endswith(f"checkout-status?sessionId={session_id}")
-    sent = [r for r in standin.requests("/v1/checkout/sessions", "POST") if r["params"]["metadata"]["reservation_id"] == str(body["reservationId"])][0]
+    sent = next(
+        r
+        for r in standin.requests("/v1/checkout/sessions", "POST")
+        if r["params"]["metadata"]["reservation_id"] == str(body["reservationId"])
+    )
     params = sent["params"]
     assert params["mode"] == "payment"
     assert params["payment_intent_data"]["application_fee_amount"] == str(round(total * 0.1 + 0.001))
@@ -104,8 +118,14 @@ def test_paid_booking_holds_then_the_webhook_confirms_it_once(http: httpx.Client
     assert send(http, late).json() == {"status": "processed"}
     assert shop.reservation(body["reservationId"])["status"] == "confirmed"
     status = shop.status(http, session_id)
-    assert status == {"reservationId": body["reservationId"], "reference": body["reference"], "status": "confirmed",
-                      "paymentStatus": "succeeded", "requiresPayment": True, "canRetryPayment": False}
+    assert status == {
+        "reservationId": body["reservationId"],
+        "reference": body["reference"],
+        "status": "confirmed",
+        "paymentStatus": "succeeded",
+        "requiresPayment": True,
+        "canRetryPayment": False,
+    }
 
 
 def test_signatures_are_verified(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
@@ -121,7 +141,12 @@ def test_signatures_are_verified(http: httpx.Client, standin: StandIn, shop: Sho
     assert shop.reservation(body["reservationId"])["status"] == "pending_payment"
     assert send(http, paid, CONNECT_SECRET).json() == {"status": "processed"}  # either secret is accepted
     assert shop.reservation(body["reservationId"])["status"] == "confirmed"
-    unknown = {"id": "evt_unknown_1", "object": "event", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}
+    unknown = {
+        "id": "evt_unknown_1",
+        "object": "event",
+        "type": "customer.created",
+        "data": {"object": {"id": "cus_1"}},
+    }
     assert send(http, unknown).json() == {"status": "ignored"}
 
 
@@ -141,13 +166,17 @@ def test_async_payment_methods(http: httpx.Client, standin: StandIn, shop: Shop)
     assert shop.status(http, failing["stripeCheckoutSessionId"])["canRetryPayment"] is True
 
 
-def test_declined_card_then_retry_with_the_same_manage_token(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
+def test_declined_card_then_retry_with_the_same_manage_token(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
     first = shop.reserve(http, start_at(days=13)).json()
     declined = standin.decline(first["stripeCheckoutSessionId"])["event"]
     assert send(http, declined).status_code == 200
     assert shop.reservation(first["reservationId"])["paymentStatus"] == "failed"
-    retried = http.post(f"/api/public/booking/organisations/{shop.owner.slug}/checkout-retry",
-                        json={"sessionId": first["stripeCheckoutSessionId"]})
+    retried = http.post(
+        f"/api/public/booking/organisations/{shop.owner.slug}/checkout-retry",
+        json={"sessionId": first["stripeCheckoutSessionId"]},
+    )
     assert retried.status_code == 200, retried.text
     again = retried.json()
     assert again["reservationId"] == first["reservationId"]
@@ -158,13 +187,17 @@ def test_declined_card_then_retry_with_the_same_manage_token(http: httpx.Client,
     assert standin.object(first["stripeCheckoutSessionId"])["status"] == "expired"
     assert send(http, standin.pay(again["stripeCheckoutSessionId"])["event"]).status_code == 200
     assert shop.reservation(first["reservationId"])["status"] == "confirmed"
-    refused = http.post(f"/api/public/booking/organisations/{shop.owner.slug}/checkout-retry",
-                        json={"sessionId": again["stripeCheckoutSessionId"]})
+    refused = http.post(
+        f"/api/public/booking/organisations/{shop.owner.slug}/checkout-retry",
+        json={"sessionId": again["stripeCheckoutSessionId"]},
+    )
     assert refused.status_code == 409
     assert refused.json()["code"] == "RETRY_NOT_POSSIBLE"
 
 
-def test_a_lost_webhook_is_healed_by_checkout_status(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
+def test_a_lost_webhook_is_healed_by_checkout_status(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
     made = shop.reserve(http, start_at(days=14)).json()
     standin.pay(made["stripeCheckoutSessionId"])  # Stripe took the money; its webhook never arrives
     status = shop.status(http, made["stripeCheckoutSessionId"])
@@ -176,7 +209,11 @@ def test_late_payment_confirms_when_the_time_is_still_free(
     http: httpx.Client, standin: StandIn, shop: Shop, database_url: str
 ) -> None:
     made = shop.reserve(http, start_at(days=15)).json()
-    sql(database_url, "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1", made["reservationId"])
+    sql(
+        database_url,
+        "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1",
+        made["reservationId"],
+    )
     event = standin.pay(made["stripeCheckoutSessionId"])["event"]
     assert send(http, event).status_code == 200
     kept = shop.reservation(made["reservationId"])
@@ -188,7 +225,11 @@ def test_late_payment_after_the_time_was_taken_is_refunded_in_full(
 ) -> None:
     start = start_at(days=16)
     late = shop.reserve(http, start).json()
-    sql(database_url, "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1", late["reservationId"])
+    sql(
+        database_url,
+        "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1",
+        late["reservationId"],
+    )
     other = shop.reserve(http, start)  # the lapsed hold no longer holds: another customer takes the time
     assert other.status_code == 201, other.text
     assert shop.reservation(late["reservationId"])["status"] == "expired"
@@ -196,7 +237,10 @@ def test_late_payment_after_the_time_was_taken_is_refunded_in_full(
     refunded = shop.reservation(late["reservationId"])
     assert (refunded["status"], refunded["paymentStatus"]) == ("expired", "refunded")
     ledger = shop.ledger(late["reservationId"])
-    assert [(e["kind"], e["amount"]) for e in ledger] == [("payment", late["quotedAmount"]), ("refund", late["quotedAmount"])]
+    assert [(e["kind"], e["amount"]) for e in ledger] == [
+        ("payment", late["quotedAmount"]),
+        ("refund", late["quotedAmount"]),
+    ]
     refunds = standin.requests("/v1/refunds", "POST")
     assert refunds[-1]["params"]["amount"] == str(late["quotedAmount"])
 
@@ -216,7 +260,11 @@ def test_a_second_payment_is_refunded(http: httpx.Client, standin: StandIn, shop
     kept = shop.reservation(made["reservationId"])
     assert (kept["status"], kept["paymentStatus"]) == ("confirmed", "succeeded")
     kinds = [(e["kind"], e["amount"]) for e in shop.ledger(made["reservationId"])]
-    assert kinds == [("payment", made["quotedAmount"]), ("payment", made["quotedAmount"]), ("refund", made["quotedAmount"])]
+    assert kinds == [
+        ("payment", made["quotedAmount"]),
+        ("payment", made["quotedAmount"]),
+        ("refund", made["quotedAmount"]),
+    ]
 
 
 def test_a_provider_failure_leaves_no_hold(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
@@ -234,8 +282,15 @@ def test_a_provider_failure_leaves_no_hold(http: httpx.Client, standin: StandIn,
 def yen_shop(http: httpx.Client, standin: StandIn, database_url: str) -> Shop:
     policy = [{"minHoursBefore": 168, "refundPercent": 100}, {"minHoursBefore": 48, "refundPercent": 50}]
     return connected_shop(
-        http, standin, database_url, price=10_001, currency="jpy", timezone="Asia/Tokyo",
-        serviceFeeBps=300, taxBps=1000, cancellationPolicy=policy,
+        http,
+        standin,
+        database_url,
+        price=10_001,
+        currency="jpy",
+        timezone="Asia/Tokyo",
+        serviceFeeBps=300,
+        taxBps=1000,
+        cancellationPolicy=policy,
     )
 
 
@@ -257,8 +312,12 @@ def test_cancellation_refunds_by_policy_tier_in_a_zero_decimal_currency(
     manage = f"/api/public/reservations/{made['manageToken']}"
     assert http.get(manage).json()["refundIfCancelledNow"] == {"amount": expected, "currency": "jpy"}
     done = http.post(f"{manage}/cancel", json={"reason": "cannot come"}).json()
-    assert done["refund"] == {"eligible": expected > 0, "amount": expected, "currency": "jpy",
-                              "status": "succeeded" if expected else "none"}
+    assert done["refund"] == {
+        "eligible": expected > 0,
+        "amount": expected,
+        "currency": "jpy",
+        "status": "succeeded" if expected else "none",
+    }
     reservation = yen_shop.reservation(made["reservationId"])
     assert reservation["status"] == "cancelled"
     assert reservation["paymentStatus"] == ("partially_refunded" if expected else "succeeded")
@@ -266,7 +325,9 @@ def test_cancellation_refunds_by_policy_tier_in_a_zero_decimal_currency(
         assert standin.requests("/v1/refunds", "POST")[-1]["params"]["amount"] == str(expected)
 
 
-def test_staff_cancel_full_or_none_and_refunds_that_add_up(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
+def test_staff_cancel_full_or_none_and_refunds_that_add_up(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
     full = paid_booking(http, standin, shop, start_at(days=20))
     done = shop.owner.ok("POST", f"/api/reservations/{full['reservationId']}/cancel", json={"refund": "full"})
     assert done["refund"]["amount"] == full["quotedAmount"]  # the service fee too
@@ -298,14 +359,18 @@ def test_staff_cancel_full_or_none_and_refunds_that_add_up(http: httpx.Client, s
     assert staff.delete(f"/api/reservations/{other['reservationId']}").json()["code"] == "INVALID_TRANSITION"
 
 
-def test_refunds_made_in_the_dashboard_reach_the_ledger_once(http: httpx.Client, standin: StandIn, shop: Shop) -> None:
+def test_refunds_made_in_the_dashboard_reach_the_ledger_once(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
     made = paid_booking(http, standin, shop, start_at(days=22))
     intent = shop.ledger(made["reservationId"])[0]["stripeId"]
     dashboard = standin.dashboard_refund(intent, 700)
     assert send(http, dashboard["event"]).json() == {"status": "processed"}
     assert send(http, dashboard["event"]).json() == {"status": "already_processed"}
     again = copy.deepcopy(dashboard["event"]) | {"id": dashboard["event"]["id"] + "_retry"}
-    assert send(http, again).json() == {"status": "processed"}  # another delivery id, same refund: counted once
+    assert send(http, again).json() == {
+        "status": "processed"
+    }  # another delivery id, same refund: counted once
     ledger = shop.ledger(made["reservationId"])
     assert [(e["kind"], e["amount"]) for e in ledger] == [("payment", made["quotedAmount"]), ("refund", 700)]
     assert shop.reservation(made["reservationId"])["paymentStatus"] == "partially_refunded"
@@ -319,17 +384,25 @@ def test_a_database_failure_during_a_webhook_changes_nothing_and_the_retry_confi
 ) -> None:
     made = shop.reserve(http, start_at(days=23)).json()
     event = standin.pay(made["stripeCheckoutSessionId"])["event"]
-    sql(database_url, """
+    sql(
+        database_url,
+        """
         CREATE OR REPLACE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'writes refused for the fault test' USING ERRCODE = 'read_only_sql_transaction'; END $$;
         CREATE TRIGGER refuse_payments BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION refuse_writes();
-    """)
+    """,
+    )
     try:
         failed = send(http, event)
         assert failed.status_code in (500, 503), failed.text
         assert shop.reservation(made["reservationId"])["status"] == "pending_payment"
         assert shop.ledger(made["reservationId"]) == []
-        assert sql(database_url, "SELECT count(*) FROM processed_webhook_events WHERE event_id = $1", event["id"])[0][0] == 0
+        assert (
+            sql(
+                database_url, "SELECT count(*) FROM processed_webhook_events WHERE event_id = $1", event["id"]
+            )[0][0]
+            == 0
+        )
     finally:
         sql(database_url, "DROP TRIGGER refuse_payments ON payments; DROP FUNCTION refuse_writes();")
     assert send(http, event).json() == {"status": "processed"}
@@ -345,10 +418,26 @@ def test_the_worker_expires_holds_and_heals_lost_webhooks(
     lapsing = shop.reserve(http, start_at(days=24)).json()
     lost = shop.reserve(http, start_at(days=24, hour=15)).json()
     standin.pay(lost["stripeCheckoutSessionId"])  # paid, webhook lost
-    sql(database_url, "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1", lapsing["reservationId"])
-    sql(database_url, "UPDATE reservations SET checkout_started_at = now() - interval '10 minutes' WHERE id = $1", lost["reservationId"])
-    past = shop.owner.ok("POST", "/api/reservations", 201, json={
-        "resourceId": shop.resource_id, "startTime": "2026-01-05T10:00:00Z", "endTime": "2026-01-05T11:00:00Z"})
+    sql(
+        database_url,
+        "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1",
+        lapsing["reservationId"],
+    )
+    sql(
+        database_url,
+        "UPDATE reservations SET checkout_started_at = now() - interval '10 minutes' WHERE id = $1",
+        lost["reservationId"],
+    )
+    past = shop.owner.ok(
+        "POST",
+        "/api/reservations",
+        201,
+        json={
+            "resourceId": shop.resource_id,
+            "startTime": "2026-01-05T10:00:00Z",
+            "endTime": "2026-01-05T11:00:00Z",
+        },
+    )
     worker = run_worker(base_env(database_url, **stripe_env(standin), WORKER_INTERVAL_SECONDS="1"))
     try:
         wait_for(lambda: shop.reservation(lapsing["reservationId"])["status"] == "expired")

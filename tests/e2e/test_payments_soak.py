@@ -34,18 +34,26 @@ def soak_server(database_url: str, standin: StandIn) -> Iterator[Server]:
     srv.stop()
 
 
-def test_500_paid_bookings_with_unreliable_webhooks(soak_server: Server, standin: StandIn, database_url: str) -> None:
+def test_500_paid_bookings_with_unreliable_webhooks(
+    soak_server: Server, standin: StandIn, database_url: str
+) -> None:
     rng = random.Random(20261121)
     http = httpx.Client(base_url=soak_server.url, timeout=60, limits=httpx.Limits(max_connections=32))
     shop: Shop = connected_shop(http, standin, database_url, capacity=3)
-    starts = [start_at(days=30) + timedelta(hours=h // 3) for h in range(BOOKINGS)]  # three per hour: the capacity
+    starts = [
+        start_at(days=30) + timedelta(hours=h // 3) for h in range(BOOKINGS)
+    ]  # three per hour: the capacity
     with ThreadPoolExecutor(16) as pool:
         made = list(pool.map(lambda s: shop.reserve(http, s), starts))
     assert all(r.status_code == 201 for r in made), {r.status_code for r in made}
     bookings = [r.json() for r in made]
     # 20 customers pay late: their hold lapsed and someone else took the last unit of their hour meanwhile
     late = {b["reservationId"] for b in rng.sample([b for i, b in enumerate(bookings) if i % 10], 20)}
-    sql(database_url, "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = ANY($1)", list(late))
+    sql(
+        database_url,
+        "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = ANY($1)",
+        list(late),
+    )
     for booking in bookings:
         if booking["reservationId"] in late:
             start = starts[bookings.index(booking)]
@@ -70,9 +78,17 @@ def test_500_paid_bookings_with_unreliable_webhooks(soak_server: Server, standin
     # the customers come back to the status page: lost webhooks are healed by asking Stripe
     with ThreadPoolExecutor(12) as pool:
         statuses = list(pool.map(lambda b: shop.status(http, b["stripeCheckoutSessionId"]), bookings))
-    outcome = {(s["status"], s["paymentStatus"]) for s, b in zip(statuses, bookings, strict=True) if b["reservationId"] not in late}
+    outcome = {
+        (s["status"], s["paymentStatus"])
+        for s, b in zip(statuses, bookings, strict=True)
+        if b["reservationId"] not in late
+    }
     assert outcome == {("confirmed", "succeeded")}
-    refunded_late = {(s["status"], s["paymentStatus"]) for s, b in zip(statuses, bookings, strict=True) if b["reservationId"] in late}
+    refunded_late = {
+        (s["status"], s["paymentStatus"])
+        for s, b in zip(statuses, bookings, strict=True)
+        if b["reservationId"] in late
+    }
     assert refunded_late == {("expired", "refunded")}
 
     charged = refunded = 0
@@ -91,7 +107,9 @@ def test_500_paid_bookings_with_unreliable_webhooks(soak_server: Server, standin
         int(r["params"]["amount"]) for r in standin.requests("/v1/refunds", "POST") if not r.get("replayed")
     )
     assert charged == stripe_total
-    assert refunded == stripe_refunds == sum(b["quotedAmount"] for b in bookings if b["reservationId"] in late)
+    assert (
+        refunded == stripe_refunds == sum(b["quotedAmount"] for b in bookings if b["reservationId"] in late)
+    )
     print(
         f"\nsoak: {BOOKINGS} bookings, {len(events)} payment events, {len(deliveries)} deliveries "
         f"({len(events) - len(set(e['id'] for e in deliveries))} dropped), {len(late)} late payments refunded; "

@@ -16,9 +16,15 @@ def test_a_paid_booking_through_the_sandbox_checkout_page(client: httpx.Client) 
     rt = owner.resource_type(weeklyHours=WEEK, paymentRequired=True, priceAmount=4200)
     owner.resource(rt["id"])
     start = start_at(days=5)
-    body = {"resourceTypeId": rt["id"], "startTime": start.isoformat(),
-            "endTime": start.replace(hour=start.hour + 1).isoformat()} | CUSTOMER
-    assert client.post(f"/api/public/booking/organisations/{owner.slug}/reserve", json=body).json()["code"] == "PAYMENTS_UNAVAILABLE"
+    body = {
+        "resourceTypeId": rt["id"],
+        "startTime": start.isoformat(),
+        "endTime": start.replace(hour=start.hour + 1).isoformat(),
+    } | CUSTOMER
+    assert (
+        client.post(f"/api/public/booking/organisations/{owner.slug}/reserve", json=body).json()["code"]
+        == "PAYMENTS_UNAVAILABLE"
+    )
     connect_sandbox(owner)
     made = client.post(f"/api/public/booking/organisations/{owner.slug}/reserve", json=body).json()
     assert made["status"] == "pending_payment"
@@ -30,7 +36,11 @@ def test_a_paid_booking_through_the_sandbox_checkout_page(client: httpx.Client) 
     assert declined.status_code == 200
     status_url = httpx.URL(made["paymentData"]["statusUrl"])
     status = client.get(status_url.path, params=dict(status_url.params)).json()
-    assert (status["status"], status["paymentStatus"], status["canRetryPayment"]) == ("pending_payment", "failed", True)
+    assert (status["status"], status["paymentStatus"], status["canRetryPayment"]) == (
+        "pending_payment",
+        "failed",
+        True,
+    )
     paid = client.post(httpx.URL(made["checkoutUrl"]).path + "/pay")
     assert paid.status_code == 303
     back = httpx.URL(paid.headers["location"])

@@ -17,7 +17,11 @@ from tests.support.api import WEEK, Staff, with_organisation
 
 WEBHOOK_SECRET = "whsec_test_platform"
 CONNECT_SECRET = "whsec_test_connect"
-CUSTOMER = {"customerName": "Paying Customer", "customerEmail": "payer@example.com", "customerPhone": "+1 555"}
+CUSTOMER = {
+    "customerName": "Paying Customer",
+    "customerEmail": "payer@example.com",
+    "customerPhone": "+1 555",
+}
 
 
 def stripe_env(standin: StandIn, **extra: str) -> dict[str, str]:
@@ -33,12 +37,15 @@ def stripe_env(standin: StandIn, **extra: str) -> dict[str, str]:
     }
 
 
-def send(client: httpx.Client, event: dict[str, Any], secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> httpx.Response:
+def send(
+    client: httpx.Client, event: dict[str, Any], secret: str = WEBHOOK_SECRET, timestamp: int | None = None
+) -> httpx.Response:
     """POST an event to the webhook the way Stripe does: the raw JSON, signed."""
     payload = json.dumps(event).encode()
     signature = sign_payload(payload, secret, timestamp)
     return client.post(
-        "/api/payments/stripe/webhook", content=payload,
+        "/api/payments/stripe/webhook",
+        content=payload,
         headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
     )
 
@@ -55,13 +62,22 @@ class Shop:
     resource_id: int
 
     def reserve(self, client: httpx.Client, start: datetime, **extra: Any) -> httpx.Response:
-        body = {"resourceTypeId": self.type_id, "startTime": start.isoformat(),
-                "endTime": (start + timedelta(hours=1)).isoformat()} | CUSTOMER | extra
+        body = (
+            {
+                "resourceTypeId": self.type_id,
+                "startTime": start.isoformat(),
+                "endTime": (start + timedelta(hours=1)).isoformat(),
+            }
+            | CUSTOMER
+            | extra
+        )
         return client.post(f"/api/public/booking/organisations/{self.owner.slug}/reserve", json=body)
 
     def status(self, client: httpx.Client, session_id: str) -> dict[str, Any]:
-        r = client.get(f"/api/public/booking/organisations/{self.owner.slug}/checkout-status",
-                       params={"sessionId": session_id})
+        r = client.get(
+            f"/api/public/booking/organisations/{self.owner.slug}/checkout-status",
+            params={"sessionId": session_id},
+        )
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
@@ -73,18 +89,27 @@ class Shop:
 
 
 def connected_shop(
-    client: httpx.Client, standin: StandIn, database_url: str, capacity: int = 1, price: int = 5000, **org: Any
+    client: httpx.Client,
+    standin: StandIn,
+    database_url: str,
+    capacity: int = 1,
+    price: int = 5000,
+    **org: Any,
 ) -> Shop:
     """An organisation whose Stripe account is onboarded, with one payment-required type and one resource."""
     owner = with_organisation(client, **org)
     started = owner.ok("POST", f"/api/organisations/{owner.organisation_id}/stripe/connect")
     assert started["status"] == "onboarding_required"
     assert started["onboardingUrl"].startswith("http")
-    acct = sql(database_url, "SELECT stripe_account_id FROM organisations WHERE id = $1", owner.organisation_id)[0][0]
+    acct = sql(
+        database_url, "SELECT stripe_account_id FROM organisations WHERE id = $1", owner.organisation_id
+    )[0][0]
     assert acct.startswith("acct_")
     event = standin.enable_account(acct)["event"]
     assert send(client, event, CONNECT_SECRET).json() == {"status": "processed"}
-    assert owner.ok("GET", f"/api/organisations/{owner.organisation_id}/stripe/connect")["status"] == "connected"
+    assert (
+        owner.ok("GET", f"/api/organisations/{owner.organisation_id}/stripe/connect")["status"] == "connected"
+    )
     rt = owner.resource_type(weeklyHours=WEEK, paymentRequired=True, priceAmount=price)
     room = owner.resource(rt["id"], capacity=capacity)
     return Shop(owner, acct, rt["id"], room["id"])

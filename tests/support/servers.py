@@ -108,8 +108,12 @@ class Worker:
         self.log_path = Path(tempfile.mkstemp(prefix="booking-worker-", suffix=".log")[1])
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [str(BIN / "booking"), "worker"], cwd=ROOT, env=dict(env), stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [str(BIN / "booking"), "worker"],
+            cwd=ROOT,
+            env=dict(env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def log(self) -> str:

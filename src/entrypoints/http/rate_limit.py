@@ -19,7 +19,7 @@ from litestar.types import (
     Send,
 )
 
-from application.ports import RateDecision, RateLimiter
+from application.ports import Metrics, RateDecision, RateLimiter
 from entrypoints.http.errors import PROBLEM, problem_body
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -68,8 +68,9 @@ def _headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
 class RateLimitMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, limiter: RateLimiter | None, trusted_proxies: Sequence[str]) -> None:
+    def __init__(self, limiter: RateLimiter | None, trusted_proxies: Sequence[str], metrics: Metrics) -> None:
         self.limiter = limiter
+        self.metrics = metrics
         self.trusted = [ipaddress.ip_network(cidr, strict=False) for cidr in trusted_proxies]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
@@ -80,6 +81,7 @@ class RateLimitMiddleware(ASGIMiddleware):
             return
         decision = await self.limiter.hit(name, client_ip(scope, self.trusted))
         if not decision.allowed:
+            self.metrics.rate_limited(name)
             body = msgspec.json.encode(
                 problem_body(
                     429,

@@ -8,11 +8,20 @@ from typing import Any
 from litestar import Request, Response, get
 from sqlalchemy import text
 
+from adapters.metrics import exposition
+
 
 @get("/health", tags=["system"], include_in_schema=True)
 async def health() -> dict[str, str]:
     """200 while the process lives."""
     return {"status": "ok"}
+
+
+@get("/metrics", tags=["system"], media_type="text/plain")
+async def metrics() -> Response[bytes]:
+    """Prometheus metrics: requests, reservations, webhook events, rate limits, holds, reconciliations."""
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)
 
 
 @get("/ready", tags=["system"])

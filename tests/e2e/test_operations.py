@@ -1,0 +1,114 @@
+"""Operating the service: request ids, JSON access logs, metrics, CORS, security headers, body limits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.api import with_organisation
+from tests.support.servers import Server, base_env
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def edge_server(database_url: str) -> Iterator[Server]:
+    srv = Server(base_env(database_url, CORS_ORIGINS="https://widget.example", MAX_BODY_BYTES="4096"))
+    yield srv
+    srv.stop()
+
+
+def test_request_ids_are_echoed_and_logged_with_one_access_line(edge_server: Server) -> None:
+    with httpx.Client(base_url=edge_server.url) as http:
+        mine = http.get("/health", headers={"X-Request-Id": "trace-abc.123"})
+        assert mine.headers["x-request-id"] == "trace-abc.123"
+        made = http.get("/health").headers["x-request-id"]
+        assert len(made) == 32
+        junk = http.get("/health", headers={"X-Request-Id": "bad id with spaces"}).headers["x-request-id"]
+        assert junk != "bad id with spaces"
+        http.get("/no/such/route", headers={"X-Request-Id": "trace-missing"})
+    lines = [json.loads(line) for line in edge_server.log().splitlines() if line.startswith("{")]
+    access = [entry for entry in lines if entry.get("event") == "access"]
+    assert [a for a in access if a.get("request_id") == "trace-abc.123"] == [
+        {
+            **next(a for a in access if a.get("request_id") == "trace-abc.123"),
+            "route": "/health",
+            "status": 200,
+        }
+    ]
+    missing = [a for a in access if a.get("request_id") == "trace-missing"]
+    assert len(missing) == 1
+    assert (missing[0]["route"], missing[0]["status"]) == ("unmatched", 404)
+    assert all({"ts", "level", "logger", "message"} <= set(entry) for entry in lines)
+
+
+def test_metrics_count_requests_reservations_and_limits(edge_server: Server) -> None:
+    with httpx.Client(base_url=edge_server.url) as http:
+        owner = with_organisation(http)
+        rt = owner.resource_type()
+        room = owner.resource(rt["id"])
+        body = {
+            "resourceId": room["id"],
+            "startTime": "2031-01-01T10:00:00Z",
+            "endTime": "2031-01-01T11:00:00Z",
+        }
+        owner.ok("POST", "/api/reservations", 201, json=body)
+        assert owner.post("/api/reservations", json=body).status_code == 409
+        page = http.get("/metrics")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/plain")
+    text = page.text
+    assert 'booking_http_requests_total{method="POST",route="/api/reservations",status="201"}' in text
+    assert (
+        'booking_http_request_duration_seconds_bucket{le="0.1",method="POST",route="/api/reservations"}'
+        in text
+    )
+    assert 'booking_reservations_total{outcome="created",source="staff"}' in text
+    assert 'booking_reservations_total{outcome="slot_unavailable",source="staff"}' in text
+    for name in (
+        "booking_webhook_events_total",
+        "booking_rate_limit_rejections_total",
+        "booking_holds_expired_total",
+        "booking_payments_reconciled_total",
+    ):
+        assert f"# TYPE {name} counter" in text
+
+
+def test_cors_for_public_routes_only_and_security_headers(edge_server: Server) -> None:
+    widget = {"Origin": "https://widget.example"}
+    with httpx.Client(base_url=edge_server.url) as http:
+        owner = with_organisation(http)
+        public = http.get(f"/api/public/booking/organisations/{owner.slug}", headers=widget)
+        assert public.headers["access-control-allow-origin"] == "https://widget.example"
+        preflight = http.options(
+            f"/api/public/booking/organisations/{owner.slug}/reserve",
+            headers=widget
+            | {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+        )
+        assert preflight.status_code == 204
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        stranger = http.get(
+            f"/api/public/booking/organisations/{owner.slug}", headers={"Origin": "https://evil.example"}
+        )
+        assert "access-control-allow-origin" not in stranger.headers
+        staff = owner.get("/api/resource-types", headers=widget)
+        assert "access-control-allow-origin" not in staff.headers  # staff routes are not for other sites
+        assert staff.headers["x-content-type-options"] == "nosniff"
+        assert staff.headers["x-frame-options"] == "DENY"
+        assert staff.headers["cache-control"] == "no-store"
+        assert "default-src 'none'" in staff.headers["content-security-policy"]
+
+
+def test_bodies_over_the_limit_are_refused(edge_server: Server) -> None:
+    with httpx.Client(base_url=edge_server.url) as http:
+        big = http.post(
+            "/api/auth/register",
+            content=b"{" + b" " * 10_000 + b"}",
+            headers={"content-type": "application/json"},
+        )
+    assert big.status_code == 413
+    assert big.headers["content-type"].startswith("application/problem+json")
+    assert big.json()["code"] == "PAYLOAD_TOO_LARGE"
