@@ -29,15 +29,13 @@ RESULTS = Path(__file__).parent / "results"
 
 OVERBOOKED_SQL = """
 SELECT count(*) FROM (
-  SELECT a.resource_id, p.instant, sum(b.quantity) AS used, max(r.capacity) AS capacity
-    FROM reservation_allocations a
-    JOIN LATERAL (SELECT a.occupied_from AS instant) p ON true
+  SELECT p.resource_id, p.instant
+    FROM (SELECT DISTINCT resource_id, occupied_from AS instant FROM reservation_allocations WHERE holding) AS p
     JOIN reservation_allocations b
-      ON b.resource_id = a.resource_id AND b.holding
+      ON b.resource_id = p.resource_id AND b.holding
      AND b.occupied_from <= p.instant AND p.instant < b.occupied_until
-    JOIN resources r ON r.id = a.resource_id
-   WHERE a.holding
-   GROUP BY a.resource_id, p.instant
+    JOIN resources r ON r.id = p.resource_id
+   GROUP BY p.resource_id, p.instant
   HAVING sum(b.quantity) > max(r.capacity)
 ) AS over
 """

@@ -56,15 +56,37 @@ def main() -> None:
             base = (datetime.now(UTC) + timedelta(days=150)).replace(minute=0, second=0, microsecond=0)
             make = reserve_request(shop, [base + timedelta(hours=h) for h in range(24 * 200)])
         out = Path(tempfile.mkstemp(suffix=".txt")[1])
-        spy = subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(server.process.pid), "--format", "raw",
-                                "--duration", "12", "--rate", "200", "--output", str(out), "--nonblocking"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        spy = subprocess.Popen(
+            [
+                str(BIN / "py-spy"),
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--format",
+                "raw",
+                "--duration",
+                "12",
+                "--rate",
+                "200",
+                "--output",
+                str(out),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         result: list[load.Result] = []
-        worker = threading.Thread(target=lambda: result.append(asyncio.run(load.run(what, HOST, server.port, make, 32, duration=12))))
+        worker = threading.Thread(
+            target=lambda: result.append(
+                asyncio.run(load.run(what, HOST, server.port, make, 32, duration=12))
+            )
+        )
         worker.start()
         worker.join()
         spy.wait(timeout=60)
-        print(f"{what}: {result[0].throughput:.1f} req/s under the profiler, statuses {dict(result[0].statuses)}")
+        print(
+            f"{what}: {result[0].throughput:.1f} req/s under the profiler, statuses {dict(result[0].statuses)}"
+        )
         summarise(out)
     finally:
         server.stop()

@@ -71,6 +71,9 @@ def offered_slots(
     """The slots a customer is offered: the grid minus those inside the notice or beyond the window."""
     earliest = now + timedelta(minutes=rules.min_notice_minutes)
     latest = now + timedelta(days=rules.max_advance_days)
+    # A local date lies within a day of its UTC date: days clear of the window have no slot to offer.
+    if day < (earliest - timedelta(days=1)).date() or day > (latest + timedelta(days=1)).date():
+        return []
     return [slot for slot in grid_slots(hours, day, tz, rules) if earliest <= slot.start <= latest]
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -43,22 +45,32 @@ class Runtime:
 def make_engine(settings: Settings) -> AsyncEngine:
     if not settings.database_url:
         raise ValueError("DATABASE_URL is not set")
-    server_settings = {
-        "application_name": "booking",
-        "statement_timeout": str(settings.db_statement_timeout_ms),
-        "lock_timeout": str(min(settings.db_statement_timeout_ms, 5_000)),
-        "idle_in_transaction_session_timeout": "60000",
-    }
+    connect_args: dict[str, Any] = {"timeout": 10}
+    url = async_url(settings.database_url)
+    if settings.db_pgbouncer:
+        # Transaction pooling: no statement cache, unique names for the statements SQLAlchemy prepares,
+        # no startup parameters (statement_timeout goes on the database role, see docs/operations.md).
+        connect_args |= {"statement_cache_size": 0, "prepared_statement_name_func": _statement_name}
+        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
+    else:
+        connect_args["server_settings"] = {
+            "application_name": "booking",
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "lock_timeout": str(min(settings.db_statement_timeout_ms, 5_000)),
+            "idle_in_transaction_session_timeout": "60000",
+        }
     return create_async_engine(
-        async_url(settings.database_url),
+        url,
         pool_size=settings.db_pool_size,
-        max_overflow=max(
-            2, settings.db_pool_size // 4
-        ),  # few: overflow connections are opened and closed per use
+        max_overflow=max(2, settings.db_pool_size // 4),  # overflow connections open and close per use: few
         pool_timeout=10,
         pool_recycle=1800,
-        connect_args={"server_settings": server_settings, "timeout": 10},
+        connect_args=connect_args,
     )
+
+
+def _statement_name() -> str:
+    return f"__booking_{uuid.uuid4().hex}__"
 
 
 def make_gateway(settings: Settings, engine: AsyncEngine) -> PaymentGateway:

@@ -51,6 +51,7 @@ class Settings:
     auto_migrate: bool = False
     db_pool_size: int = 20
     db_statement_timeout_ms: int = 10_000
+    db_pgbouncer: bool = False
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     run_worker: bool = False
@@ -161,6 +162,7 @@ def from_env(env: Mapping[str, str] | None = None, state_dir: Path | None = None
         auto_migrate=_bool(env.get("AUTO_MIGRATE"), False),
         db_pool_size=_int(env, "DB_POOL_SIZE", 20),
         db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 10_000),
+        db_pgbouncer=_bool(env.get("DB_PGBOUNCER"), False),
         cors_origins=_list(env.get("CORS_ORIGINS")),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576),
         run_worker=_bool(env.get("RUN_WORKER"), False),

@@ -141,6 +141,7 @@ def test_embedded_default_serves_health_ready_schema_and_the_demo(tmp_path: Path
         assert "(already seeded)" in srv.log()
     finally:
         srv.stop()
+        databases.stop_embedded(tmp_path / ".booking" / "pgdata")
 
 
 def test_production_refuses_weak_or_missing_secrets() -> None:

@@ -56,3 +56,26 @@ def drop_database(url: str) -> None:
 def main_database() -> str:
     """A fresh database for this run of the e2e suite."""
     return create_database()
+
+
+def stop_embedded(data_dir: Path, timeout: float = 20) -> None:
+    """Fast shutdown of an embedded PostgreSQL left by a server process (its postmaster.pid names it)."""
+    import os
+    import signal
+    import time
+
+    pid_file = data_dir / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text().splitlines()[0])
+    try:
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)

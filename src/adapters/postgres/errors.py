@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from domain.errors import (
@@ -19,6 +20,7 @@ from domain.errors import (
 
 # SQLSTATEs: unique_violation, exclusion_violation, foreign_key_violation, check_violation.
 UNIQUE, EXCLUSION, FOREIGN_KEY, CHECK = "23505", "23P01", "23503", "23514"
+DATA_EXCEPTION = "22"
 # Connection failures, shutdown, too many connections, statement or lock timeouts: try again.
 RETRYABLE_PREFIXES = ("08", "57P", "53")
 TIMEOUTS = {"57014", "55P03"}
@@ -66,6 +68,11 @@ def _translate(state: str | None, constraint: str, error: Exception) -> DomainEr
         return NotFound("a referenced record does not exist")
     if state == CHECK:
         return InvalidInput("a value is out of range", constraint or None)
+    if state is not None and state.startswith(DATA_EXCEPTION):
+        # e.g. a NUL character in text, which PostgreSQL cannot store: the request was bad, nothing changed
+        return InvalidInput(
+            "a value cannot be stored: text must not contain NUL characters, numbers stay in range"
+        )
     if isinstance(error, OperationalError | InterfaceError | ConnectionError) or (
         state is not None and (state.startswith(RETRYABLE_PREFIXES) or state in TIMEOUTS)
     ):
@@ -80,5 +87,7 @@ async def translated() -> AsyncIterator[None]:
         yield
     except DBAPIError as error:
         raise translate(error) from error
-    except (OSError, ConnectionError) as error:
+    except asyncpg.PostgresError as error:  # raised on the raw connections of the hot paths
+        raise translate_driver(error) from error
+    except (OSError, ConnectionError, asyncpg.InterfaceError) as error:
         raise Unavailable("the database is unreachable; try again") from error

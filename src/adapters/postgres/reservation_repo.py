@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy import (
     and_,
     delete,
@@ -23,7 +22,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.base import Repository
-from adapters.postgres.errors import translate_driver, translated
+from adapters.postgres.errors import translated
 from adapters.postgres.mappers import policy_from_json, policy_to_json
 from adapters.postgres.tables import reservation_allocations as alloc
 from adapters.postgres.tables import reservations as res
@@ -503,10 +502,7 @@ class SqlBookingWriter:
         async with translated(), self._engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
             assert raw is not None
-            try:
-                row = await raw.fetchrow(_INSERT_POSITIONAL, *(values[name] for name in _INSERT_NAMES))
-            except asyncpg.PostgresError as error:
-                raise translate_driver(error) from error
+            row = await raw.fetchrow(_INSERT_POSITIONAL, *(values[name] for name in _INSERT_NAMES))
         assert row is not None
         allocations = [[a.resource_id, a.quantity] for a in reservation_.allocations]
         return reservation(dict(row) | {"allocations": allocations})
