@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from uvicorn.supervisors import Multiprocess
+
 from domain.catalog import StripeAccount
 from entrypoints.settings import Settings, SettingsError, from_env
 
@@ -100,7 +102,7 @@ def serve(args: argparse.Namespace) -> None:
     elif settings.auto_migrate:
         _migrate(settings.database_url)
     print(f"Serving on http://{args.host}:{args.port} with {args.workers} worker process(es)", flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         "entrypoints.asgi:app_from_env",
         factory=True,
         host=args.host,
@@ -113,6 +115,29 @@ def serve(args: argparse.Namespace) -> None:
         server_header=False,
         timeout_graceful_shutdown=20,
     )
+    if args.workers > 1:
+        GracefulMultiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
+
+
+class GracefulMultiprocess(Multiprocess):
+    """uvicorn's worker supervisor, closing its copy of the listening socket on SIGTERM or SIGINT.
+
+    The workers finish their requests in flight; with the parent's copy closed too, the port stops
+    accepting at once instead of queueing connections nobody will answer."""
+
+    def _close_sockets(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+
+    def handle_term(self) -> None:
+        self._close_sockets()
+        super().handle_term()
+
+    def handle_int(self) -> None:
+        self._close_sockets()
+        super().handle_int()
 
 
 def migrate(_: argparse.Namespace) -> None:

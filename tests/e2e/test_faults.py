@@ -109,7 +109,9 @@ def redis() -> Iterator[subprocess.Popen[bytes]]:
 def stop_postgres(data: Path) -> None:
     from pgserver._commands import pg_ctl
 
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data, user="pgserver" if os.geteuid() == 0 else None, timeout=60)
+    pg_ctl(
+        ["-w", "-m", "fast", "stop"], pgdata=data, user="pgserver" if os.geteuid() == 0 else None, timeout=60
+    )
 
 
 def start_postgres(data: Path) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 
+import asyncpg
 import httpx
 import pytest
 
@@ -112,3 +118,48 @@ def test_bodies_over_the_limit_are_refused(edge_server: Server) -> None:
     assert big.status_code == 413
     assert big.headers["content-type"].startswith("application/problem+json")
     assert big.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_sigterm_finishes_requests_in_flight_and_refuses_new_ones(database_url: str) -> None:
+    """`booking serve --workers 2`: a request waiting on the database when SIGTERM arrives still completes."""
+    srv = Server(base_env(database_url), workers=2)
+    http = httpx.Client(base_url=srv.url, timeout=30)
+    owner = with_organisation(http)
+    room = owner.resource(owner.resource_type()["id"])
+    release = threading.Event()
+    locked = threading.Event()
+
+    async def hold_lock() -> None:  # keeps new reservations waiting until released
+        conn = await asyncpg.connect(database_url)
+        transaction = conn.transaction()
+        await transaction.start()
+        await conn.execute("LOCK TABLE reservations IN SHARE ROW EXCLUSIVE MODE")
+        locked.set()
+        while not release.is_set():
+            await asyncio.sleep(0.05)
+        await transaction.rollback()
+        await conn.close()
+
+    locker = threading.Thread(target=lambda: asyncio.run(hold_lock()))
+    locker.start()
+    assert locked.wait(10)
+    answer: dict[str, int] = {}
+    body = {"resourceId": room["id"], "startTime": "2031-02-03T10:00:00Z", "endTime": "2031-02-03T11:00:00Z"}
+    in_flight = threading.Thread(
+        target=lambda: answer.update(status=owner.post("/api/reservations", json=body).status_code)
+    )
+    in_flight.start()
+    time.sleep(0.7)
+    os.kill(srv.process.pid, signal.SIGTERM)
+    time.sleep(0.7)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{srv.url}/health", timeout=3)
+    release.set()
+    in_flight.join(30)
+    locker.join(30)
+    assert answer == {"status": 201}
+    assert srv.process.wait(timeout=30) == 0
+    srv.stop()
+    logs = srv.log()
+    assert "Application shutdown complete." in logs
+    http.close()
