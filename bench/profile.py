@@ -1,6 +1,6 @@
-"""`python -m bench.profile [availability|reserve]`: where the server's time goes under load, by py-spy.
+"""`python -m bench.profile [availability|reserve] [concurrency]`: where the server's time goes under load, by py-spy.
 
-Starts the server on a fresh database, seeds a shop, drives the chosen endpoint at 32 connections for
+Starts the server on a fresh database, seeds a shop, drives the chosen endpoint (32 connections by default) for
 15 s while `py-spy record` samples the server process, and prints the functions with the most samples
 (self and cumulative). Needs py-spy (`pip install py-spy`).
 """
@@ -44,6 +44,7 @@ def summarise(collapsed: Path, top: int = 25) -> None:
 
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "availability"
+    concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 32
     url = fresh_database()
     server = BenchServer(url)
     try:
@@ -78,7 +79,7 @@ def main() -> None:
         result: list[load.Result] = []
         worker = threading.Thread(
             target=lambda: result.append(
-                asyncio.run(load.run(what, HOST, server.port, make, 32, duration=12))
+                asyncio.run(load.run(what, HOST, server.port, make, concurrency, duration=12))
             )
         )
         worker.start()

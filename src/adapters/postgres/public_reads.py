@@ -62,19 +62,16 @@ _VIEW = """
            org.charges_enabled AS o_charges_enabled, org.payouts_enabled AS o_payouts_enabled,
            org.details_submitted AS o_details_submitted, org.created_at AS o_created_at,
            org.updated_at AS o_updated_at,
-           rt.*,
-           (SELECT array_agg(id ORDER BY id) FROM res) AS r_id,
-           (SELECT array_agg(name ORDER BY id) FROM res) AS r_name,
-           (SELECT array_agg(capacity ORDER BY id) FROM res) AS r_capacity,
-           (SELECT array_agg(public_booking_token ORDER BY id) FROM res) AS r_token,
-           (SELECT array_agg(resource_id) FROM occ) AS a_resource,
-           (SELECT array_agg(quantity) FROM occ) AS a_quantity,
-           (SELECT array_agg(occupied_from) FROM occ) AS a_from,
-           (SELECT array_agg(occupied_until) FROM occ) AS a_until,
-           (SELECT array_agg(hold_expires_at) FROM occ) AS a_hold,
-           (SELECT array_agg(reservation_id) FROM occ) AS a_reservation,
-           (SELECT id FROM tok) AS token_resource_id
-      FROM org, rt
+           rt.*, r.*, a.*, (SELECT id FROM tok) AS token_resource_id
+      FROM org, rt,
+           LATERAL (SELECT array_agg(id ORDER BY id) AS r_id, array_agg(name ORDER BY id) AS r_name,
+                           array_agg(capacity ORDER BY id) AS r_capacity,
+                           array_agg(public_booking_token ORDER BY id) AS r_token
+                      FROM res) AS r,
+           LATERAL (SELECT array_agg(resource_id) AS a_resource, array_agg(quantity) AS a_quantity,
+                           array_agg(occupied_from) AS a_from, array_agg(occupied_until) AS a_until,
+                           array_agg(hold_expires_at) AS a_hold, array_agg(reservation_id) AS a_reservation
+                      FROM occ) AS a
 """
 
 ORGANISATION_COLUMNS = (
