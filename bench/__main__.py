@@ -178,7 +178,9 @@ def main() -> None:
         for _ in range(3):
             for name, which in (("small", small_shop), ("large", large_shop)):
                 label = f"availability, {which.history:,} past"
-                rounds[name].append(measure(label, server.port, availability_request(which, day), 1, seconds / 2))
+                rounds[name].append(
+                    measure(label, server.port, availability_request(which, day), 1, seconds / 2)
+                )
         small = sorted(rounds["small"], key=lambda r: r.p50)[1]  # the median round of each
         large = sorted(rounds["large"], key=lambda r: r.p50)[1]
 

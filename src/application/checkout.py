@@ -8,12 +8,14 @@ import hmac
 import secrets
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from application.context import Context
+from application.payment_ports import CheckoutRequest, CheckoutSession
 from application.payments import checkout_expired, payment_failed, payment_received
-from application.ports import CheckoutRequest, CheckoutSession, UnitOfWork
+from application.ports import UnitOfWork
+from application.storefront import Entry
 from domain.catalog import Organisation
 from domain.errors import InvalidInput, NotFound, PaymentProviderError
 from domain.money import application_fee
@@ -164,3 +166,64 @@ async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -
         assert fresh is not None
         return fresh
     return reservation
+
+
+@dataclass
+class Reserved:
+    reservation: Reservation
+    manage_token: str
+    session: CheckoutSession | None = None
+
+
+def status_url(ctx: Context, entry: Entry) -> str:
+    """Where the customer's browser comes back to: our checkout-status route for the page they used."""
+    page = f"organisations/{entry.slug}" if entry.slug is not None else entry.token
+    return f"{ctx.policy.public_base_url}/api/public/booking/{page}/checkout-status"
+
+
+def hold_until(ctx: Context, now: datetime) -> datetime:
+    """HOLD_MINUTES plus one minute: Checkout's expires_at must stay at least 30 minutes ahead."""
+    return now + timedelta(minutes=ctx.policy.hold_minutes + 1)
+
+
+async def _release(ctx: Context, reservation: Reservation, keep: bool) -> None:
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        if not keep:
+            await uow.reservations.delete(reservation.organisation_id, reservation.id, now)
+        else:
+            current = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
+            if current is not None and current.status == ReservationStatus.PENDING_PAYMENT:
+                current.move_to(ReservationStatus.EXPIRED, now)
+                current.payment_status = PaymentStatus.EXPIRED
+                await uow.reservations.update(current)
+        await uow.commit()
+
+
+async def start_checkout(
+    ctx: Context,
+    reservation: Reservation,
+    org: Organisation,
+    what: str,
+    success: str,
+    cancel: str,
+    token: str,
+    keep: bool = False,
+) -> Reserved:
+    """Open the Checkout Session of a held reservation; if the provider fails, the hold is released
+    (a new reservation is removed; a retried one, `keep`, ends expired and may be retried again)."""
+    description = f"{what} ({reservation.reference})"
+    try:
+        session = await open_session(
+            ctx, reservation, org, description, success, cancel, reservation.customer.email
+        )
+    except PaymentProviderError:
+        await _release(ctx, reservation, keep)
+        raise
+    async with ctx.uow() as uow:
+        await uow.reservations.set_checkout(
+            reservation.organisation_id, reservation.id, session.id, ctx.clock.now()
+        )
+        await uow.commit()
+    reservation.stripe_checkout_session_id = session.id
+    return Reserved(reservation, token, session)

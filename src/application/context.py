@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import (
-    BookingWriter,
-    Clock,
-    Metrics,
-    PasswordHasher,
-    PaymentGateway,
-    PublicReads,
-    SecretHasher,
-    TokenIssuer,
-    UnitOfWorkFactory,
-)
+from application.payment_ports import PaymentGateway
+from application.ports import Clock, Metrics, PasswordHasher, SecretHasher, TokenIssuer, UnitOfWorkFactory
+from application.public_ports import BookingWriter, PublicReads
 
 
 @dataclass(frozen=True)

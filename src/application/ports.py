@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeVar
 
+from application.payment_ports import Payments
 from domain.access import Role
 from domain.allocation import Occupancy
 from domain.catalog import Organisation, Resource, ResourceType, StripeAccount
 from domain.identity import ApiKey, RefreshToken, User
-from domain.payment import Payment, Refund
 from domain.reservation import Reservation
 
 T = TypeVar("T")
@@ -299,147 +299,6 @@ class RateDecision:
 class RateLimiter(Protocol):
     async def hit(self, name: str, client: str) -> RateDecision:
         """Count one request of `client` against the limit `name`."""
-        ...
-
-
-@dataclass(frozen=True)
-class BookingView:
-    """What a public booking request needs, read at once: the organisation, the type, its active
-    resources and their usage around the requested time."""
-
-    organisation: Organisation
-    resource_type: ResourceType
-    resources: list[Resource]
-    usage: Usage
-    token_resource_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ViewWindow:
-    """A local date (availability) or an exact interval (quote, reserve); buffers are added by the reader."""
-
-    day: date | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-
-
-class PublicReads(Protocol):
-    async def booking_view(
-        self,
-        slug: str | None,
-        token: str | None,
-        resource_type_id: int | None,
-        window: ViewWindow,
-        now: datetime,
-    ) -> BookingView | None:
-        """None when the slug or token, or the type, is not publicly bookable."""
-        ...
-
-
-class BookingWriter(Protocol):
-    """Writes that are one statement each, so each is its own transaction: no BEGIN, no COMMIT."""
-
-    async def add(self, reservation: Reservation, manage_token_hash: str | None = None) -> Reservation:
-        """Insert a reservation and its allocations together; the database checks capacity as it writes."""
-        ...
-
-    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int: ...
-
-
-@dataclass(frozen=True)
-class CheckoutRequest:
-    reservation_id: int
-    organisation_id: int
-    reference: str
-    description: str
-    amount: int
-    currency: str
-    application_fee: int
-    destination: str | None
-    expires_at: datetime
-    success_url: str
-    cancel_url: str
-    customer_email: str | None
-    idempotency_key: str
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    id: str
-    url: str | None
-    status: str  # open, complete, expired
-    payment_status: str  # paid, unpaid, no_payment_required
-    payment_intent_id: str | None = None
-    payment_intent_status: str | None = None  # succeeded, processing, requires_payment_method, canceled…
-    amount_total: int | None = None
-    currency: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RefundResult:
-    id: str
-    amount: int
-    status: str
-
-
-@dataclass(frozen=True)
-class AccountState:
-    id: str
-    charges_enabled: bool
-    payouts_enabled: bool
-    details_submitted: bool
-
-
-@dataclass(frozen=True)
-class PaymentEvent:
-    """A verified provider event: its id, type and the object it is about (Stripe's JSON shape)."""
-
-    id: str
-    type: str
-    data: dict[str, Any]
-    account: str | None = None
-
-
-class PaymentGateway(Protocol):
-    """Stripe, or the sandbox that imitates it; every failure is PaymentProviderError."""
-
-    name: str
-
-    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
-    async def retrieve_checkout(self, session_id: str) -> CheckoutSession: ...
-    async def expire_checkout(self, session_id: str) -> None: ...
-    async def refund(
-        self, payment_intent_id: str, amount: int, reason: str | None, idempotency_key: str
-    ) -> RefundResult: ...
-    async def create_account(self, organisation_id: int, email: str | None, idempotency_key: str) -> str: ...
-    async def onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str: ...
-    async def retrieve_account(self, account_id: str) -> AccountState: ...
-    def parse_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
-        """The verified event; InvalidSignature when the signature is missing, wrong or stale."""
-        ...
-
-
-class Payments(Protocol):
-    async def of_reservation(
-        self, organisation_id: int, reservation_id: int
-    ) -> tuple[list[Payment], list[Refund]]: ...
-    async def by_intent(self, organisation_id: int, payment_intent_id: str) -> Payment | None: ...
-    async def by_intent_anywhere(self, payment_intent_id: str) -> Payment | None:
-        """For provider events that name a payment intent but no organisation."""
-        ...
-
-    async def add(self, payment: Payment) -> Payment:
-        """Record a payment; the one already recorded for that payment intent when there is one."""
-        ...
-
-    async def set_status(self, payment_id: int, status: str, charge_id: str | None = None) -> None: ...
-    async def add_refund(self, organisation_id: int, reservation_id: int, refund: Refund) -> Refund | None:
-        """Record a refund; None when that provider refund is already recorded."""
-        ...
-
-    async def record_event(self, event_id: str, event_type: str) -> bool:
-        """Claim an event id; False when it was processed already."""
         ...
 
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from application.booking import Target, allocate_on, new_reference, outcome_of, price, retrying
-from application.checkout import manage_token, new_manage_nonce, open_session, redirect_url
+from application.checkout import (
+    Reserved,
+    hold_until,
+    manage_token,
+    new_manage_nonce,
+    redirect_url,
+    start_checkout,
+    status_url,
+)
 from application.context import Context
-from application.ports import BookingView, CheckoutSession, UnitOfWork, ViewWindow
+from application.public_ports import BookingView, ViewWindow
+from application.storefront import Entry
 from domain.allocation import Bookable, buffered, slot_availability
-from domain.catalog import Organisation, Resource, ResourceType
-from domain.errors import InvalidInput, NotFound, PaymentProviderError, PaymentsUnavailable
+from domain.errors import InvalidInput, NotFound, PaymentsUnavailable
 from domain.identity import validate_email, validate_name
 from domain.money import Quote
 from domain.reservation import (
@@ -22,22 +30,6 @@ from domain.reservation import (
 )
 from domain.slots import check_public_booking, offered_slots
 from domain.status import PaymentStatus, ReservationStatus
-
-
-@dataclass(frozen=True)
-class Entry:
-    """How a customer arrived: by the organisation's slug, or by one resource's secret token."""
-
-    slug: str | None = None
-    token: str | None = None
-
-
-@dataclass(frozen=True)
-class Storefront:
-    organisation: Organisation
-    types: list[ResourceType]
-    resources: dict[int, list[Resource]]  # active resources by type id
-    token_resource: Resource | None = None
 
 
 @dataclass(frozen=True)
@@ -72,42 +64,6 @@ class ReserveRequest(PublicRequest):
     notes: str | None = None
     success_url: str | None = None
     cancel_url: str | None = None
-
-
-@dataclass
-class Reserved:
-    reservation: Reservation
-    manage_token: str
-    session: CheckoutSession | None = None
-
-
-async def storefront(uow: UnitOfWork, entry: Entry) -> Storefront:
-    """The public face of an organisation (or of one resource); NotFound when it is not public."""
-    token_resource = None
-    if entry.token is not None:
-        token_resource = await uow.resources.by_token(entry.token)
-        if token_resource is None or not token_resource.is_active:
-            raise NotFound("no such booking page")
-        org = await uow.organisations.by_id(token_resource.organisation_id)
-    else:
-        org = await uow.organisations.by_slug(entry.slug or "")
-    if org is None or not org.public_booking_enabled:
-        raise NotFound("no such booking page")
-    types = [t for t in await uow.resource_types.all(org.id) if t.publicly_bookable]
-    if token_resource is not None:
-        types = [t for t in types if t.id == token_resource.resource_type_id]
-        if not types:
-            raise NotFound("no such booking page")
-    by_type: dict[int, list[Resource]] = {t.id: [] for t in types}
-    for resource in await uow.resources.of_types(org.id, list(by_type)):
-        if resource.is_active:
-            by_type[resource.resource_type_id].append(resource)
-    return Storefront(org, types, by_type, token_resource)
-
-
-async def catalog(ctx: Context, entry: Entry) -> Storefront:
-    async with ctx.uow() as uow:
-        return await storefront(uow, entry)
 
 
 async def _view(ctx: Context, entry: Entry, resource_type_id: int | None, window: ViewWindow) -> BookingView:
@@ -194,12 +150,6 @@ def _customer(request: ReserveRequest) -> Customer:
     return Customer(name, email, phone or None)
 
 
-def status_url(ctx: Context, entry: Entry) -> str:
-    """Where the customer's browser comes back to: our checkout-status route for the page they used."""
-    page = f"organisations/{entry.slug}" if entry.slug is not None else entry.token
-    return f"{ctx.policy.public_base_url}/api/public/booking/{page}/checkout-status"
-
-
 async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserved:
     """A customer's booking: confirmed (or pending approval) for free types, a payment hold with a
     Checkout Session for paid ones; all or nothing."""
@@ -274,68 +224,3 @@ async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserv
     return await start_checkout(
         ctx, created, view.organisation, view.resource_type.name, success, cancel, token
     )
-
-
-async def _release(ctx: Context, reservation: Reservation, keep: bool) -> None:
-    now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        if not keep:
-            await uow.reservations.delete(reservation.organisation_id, reservation.id, now)
-        else:
-            current = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
-            if current is not None and current.status == ReservationStatus.PENDING_PAYMENT:
-                current.move_to(ReservationStatus.EXPIRED, now)
-                current.payment_status = PaymentStatus.EXPIRED
-                await uow.reservations.update(current)
-        await uow.commit()
-
-
-def hold_until(ctx: Context, now: datetime) -> datetime:
-    """HOLD_MINUTES plus one minute: Checkout's expires_at must stay at least 30 minutes ahead."""
-    return now + timedelta(minutes=ctx.policy.hold_minutes + 1)
-
-
-async def start_checkout(
-    ctx: Context,
-    reservation: Reservation,
-    org: Organisation,
-    what: str,
-    success: str,
-    cancel: str,
-    token: str,
-    keep: bool = False,
-) -> Reserved:
-    """Open the Checkout Session of a held reservation; if the provider fails, the hold is released
-    (a new reservation is removed; a retried one, `keep`, ends expired and may be retried again)."""
-    description = f"{what} ({reservation.reference})"
-    try:
-        session = await open_session(
-            ctx, reservation, org, description, success, cancel, reservation.customer.email
-        )
-    except PaymentProviderError:
-        await _release(ctx, reservation, keep)
-        raise
-    async with ctx.uow() as uow:
-        await uow.reservations.set_checkout(
-            reservation.organisation_id, reservation.id, session.id, ctx.clock.now()
-        )
-        await uow.commit()
-    reservation.stripe_checkout_session_id = session.id
-    return Reserved(reservation, token, session)
-
-
-async def organisation_id_of(ctx: Context, entry: Entry, public_only: bool = True) -> int:
-    """The organisation behind a slug or token; NotFound otherwise. Checkout status and retry keep
-    serving existing reservations when public booking is switched off (public_only=False)."""
-    async with ctx.uow() as uow:
-        if public_only:
-            return (await storefront(uow, entry)).organisation.id
-        if entry.token is not None:
-            resource = await uow.resources.by_token(entry.token)
-            organisation_id = resource.organisation_id if resource is not None else None
-        else:
-            org = await uow.organisations.by_slug(entry.slug or "")
-            organisation_id = org.id if org is not None else None
-    if organisation_id is None:
-        raise NotFound("no such booking page")
-    return organisation_id

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from application.checkout import can_retry, manage_token
+from application.checkout import Reserved, can_retry, hold_until, manage_token, start_checkout, status_url
 from application.context import Context
 from application.ports import UnitOfWork
-from application.public_booking import Entry, Reserved, hold_until, start_checkout, status_url
+from application.storefront import Entry
 from domain.errors import CapacityConflict, NotFound, RetryNotPossible
 from domain.reservation import Reservation
 from domain.status import PaymentStatus, ReservationStatus

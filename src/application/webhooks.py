@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from application.context import Context
+from application.payment_ports import PaymentEvent
 from application.payments import checkout_expired, payment_failed, payment_received, settle
-from application.ports import PaymentEvent, UnitOfWork
+from application.ports import UnitOfWork
 from domain.catalog import StripeAccount
 from domain.payment import Refund
 from domain.reservation import Reservation

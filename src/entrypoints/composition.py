@@ -14,14 +14,15 @@ from adapters.clock import SystemClock
 from adapters.metrics import PrometheusMetrics
 from adapters.payments.sandbox_gateway import SandboxGateway
 from adapters.payments.stripe_gateway import StripeGateway
+from adapters.postgres.booking_writer import SqlBookingWriter
 from adapters.postgres.idempotency import SqlIdempotencyStore
 from adapters.postgres.public_reads import SqlPublicReads
-from adapters.postgres.reservation_repo import SqlBookingWriter
 from adapters.postgres.uow import SqlUnitOfWork
 from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
 from application.context import Context, Policy
-from application.ports import PaymentGateway, UnitOfWork
+from application.payment_ports import PaymentGateway
+from application.ports import UnitOfWork
 from entrypoints.settings import Settings
 
 

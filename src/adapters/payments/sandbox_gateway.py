@@ -14,7 +14,13 @@ from adapters.payments.stripe_gateway import verified_event
 from adapters.postgres.errors import translated
 from adapters.postgres.tables import organisations
 from adapters.postgres.tables import sandbox_checkout_sessions as sessions
-from application.ports import AccountState, CheckoutRequest, CheckoutSession, PaymentEvent, RefundResult
+from application.payment_ports import (
+    AccountState,
+    CheckoutRequest,
+    CheckoutSession,
+    PaymentEvent,
+    RefundResult,
+)
 from domain.errors import PaymentProviderError
 
 

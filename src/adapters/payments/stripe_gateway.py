@@ -8,7 +8,13 @@ from typing import Any, cast
 
 import stripe
 
-from application.ports import AccountState, CheckoutRequest, CheckoutSession, PaymentEvent, RefundResult
+from application.payment_ports import (
+    AccountState,
+    CheckoutRequest,
+    CheckoutSession,
+    PaymentEvent,
+    RefundResult,
+)
 from domain.errors import InvalidSignature, PaymentProviderError
 
 log = logging.getLogger("booking.stripe")

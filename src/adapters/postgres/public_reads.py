@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres import mappers
 from adapters.postgres.errors import translated
-from adapters.postgres.reservation_repo import usage_of
-from application.ports import BookingView, PublicReads, ViewWindow
+from adapters.postgres.reservation_rows import usage_of
+from application.public_ports import BookingView, PublicReads, ViewWindow
 from domain.catalog import Resource
 
 # The window: the exact buffered interval, or the whole local day widened by the buffers and three hours

@@ -14,11 +14,11 @@ from adapters.postgres.errors import translated
 from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefreshTokens, SqlUsers
 from adapters.postgres.payment_repo import SqlPayments
 from adapters.postgres.reservation_repo import SqlReservations
+from application.payment_ports import Payments
 from application.ports import (
     ApiKeys,
     Memberships,
     Organisations,
-    Payments,
     RefreshTokens,
     Reservations,
     Resources,

@@ -12,11 +12,17 @@ from litestar import Request, Response
 
 from application.ports import IdempotencyStore, StoredResponse
 from domain.errors import InvalidInput
+from domain.identity import Caller
 from entrypoints.http.errors import problem
 
 HEADER = "idempotency-key"
 LEASE_SECONDS = 60  # a claim whose process died is taken over after this
 WAIT_SECONDS = 10.0  # how long a duplicate waits for the first request before answering 409
+
+
+def caller_scope(caller: Caller) -> str:
+    """Keys are the caller's own: the API key's, else the user's (within the organisation)."""
+    return f"key:{caller.api_key_id}" if caller.is_api_key else f"user:{caller.user_id}"
 
 
 def json_response(

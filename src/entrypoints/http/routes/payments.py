@@ -15,7 +15,7 @@ from application.access import authorize
 from application.context import Context
 from application.webhooks import handle_event
 from domain.identity import Caller
-from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.idempotency import caller_scope, idempotent, json_response
 from entrypoints.http.schemas.common import utc
 from entrypoints.http.schemas.payments import (
     ConnectOut,
@@ -106,8 +106,9 @@ class RefundsController(Controller):
             )
 
         organisation_id, _ = authorize(caller, money.REFUND)
-        scope = f"key:{caller.api_key_id}" if caller.is_api_key else f"user:{caller.user_id}"
-        return await idempotent(request, request.app.state.idempotency, organisation_id, scope, run)
+        return await idempotent(
+            request, request.app.state.idempotency, organisation_id, caller_scope(caller), run
+        )
 
     @get("/payments")
     async def ledger(

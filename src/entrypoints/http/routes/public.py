@@ -12,9 +12,11 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from application import public_booking as public
-from application.checkout import can_retry, checkout_status
+from application import storefront
+from application.checkout import Reserved, can_retry, checkout_status, status_url
 from application.context import Context
 from application.retry import checkout_retry
+from application.storefront import Entry
 from domain.reservation import Reservation
 from entrypoints.http import present
 from entrypoints.http.idempotency import idempotent, json_response
@@ -41,12 +43,12 @@ Day = Annotated[date, Parameter(query="date")]
 SessionId = Annotated[str, Parameter(query="sessionId", min_length=1, max_length=255)]
 
 
-def _organisation(front: public.Storefront) -> PublicOrganisationOut:
+def _organisation(front: storefront.Storefront) -> PublicOrganisationOut:
     org = front.organisation
     return PublicOrganisationOut(org.slug, org.name, org.timezone, org.currency)
 
 
-def _types(front: public.Storefront, accepts: bool) -> list[PublicResourceTypeOut]:
+def _types(front: storefront.Storefront, accepts: bool) -> list[PublicResourceTypeOut]:
     return [
         PublicResourceTypeOut(
             id=t.id,
@@ -76,14 +78,14 @@ def _quote_request(data: QuoteBody) -> public.PublicRequest:
     )
 
 
-async def _quote(ctx: Context, entry: public.Entry, data: QuoteBody) -> PublicQuoteOut:
+async def _quote(ctx: Context, entry: Entry, data: QuoteBody) -> PublicQuoteOut:
     q, required = await public.quote(ctx, entry, _quote_request(data))
     return PublicQuoteOut(
         q.unit_amount, q.units, q.subtotal, q.service_fee, q.taxes, q.total, q.currency, required
     )
 
 
-def reserved_out(done: public.Reserved, status_url: str) -> ReserveOut:
+def reserved_out(done: Reserved, status_url: str) -> ReserveOut:
     r = done.reservation
     out = ReserveOut(
         reservation_id=r.id,
@@ -119,19 +121,19 @@ def _status_out(r: Reservation) -> CheckoutStatusOut:
     )
 
 
-async def _checkout_status(ctx: Context, entry: public.Entry, session_id: str) -> CheckoutStatusOut:
-    organisation_id = await public.organisation_id_of(ctx, entry, public_only=False)
+async def _checkout_status(ctx: Context, entry: Entry, session_id: str) -> CheckoutStatusOut:
+    organisation_id = await storefront.organisation_id_of(ctx, entry, public_only=False)
     return _status_out(await checkout_status(ctx, organisation_id, session_id))
 
 
-async def _retry(ctx: Context, entry: public.Entry, data: RetryBody) -> ReserveOut:
-    organisation_id = await public.organisation_id_of(ctx, entry, public_only=False)
+async def _retry(ctx: Context, entry: Entry, data: RetryBody) -> ReserveOut:
+    organisation_id = await storefront.organisation_id_of(ctx, entry, public_only=False)
     done = await checkout_retry(ctx, entry, organisation_id, data.session_id)
-    return reserved_out(done, public.status_url(ctx, entry))
+    return reserved_out(done, status_url(ctx, entry))
 
 
 async def _reserve(
-    request: Request[Any, Any, State], ctx: Context, entry: public.Entry, data: ReserveBody, scope: str
+    request: Request[Any, Any, State], ctx: Context, entry: Entry, data: ReserveBody, scope: str
 ) -> Response[Any]:
     command = public.ReserveRequest(
         data.resource_type_id,
@@ -149,11 +151,11 @@ async def _reserve(
 
     async def run() -> Response[bytes]:
         done = await public.reserve(ctx, entry, command)
-        return json_response(reserved_out(done, public.status_url(ctx, entry)), 201)
+        return json_response(reserved_out(done, status_url(ctx, entry)), 201)
 
     if request.headers.get("idempotency-key") is None:
         return await run()
-    organisation_id = await public.organisation_id_of(ctx, entry)
+    organisation_id = await storefront.organisation_id_of(ctx, entry)
     return await idempotent(request, request.app.state.idempotency, organisation_id, scope, run)
 
 
@@ -164,7 +166,7 @@ class SlugBookingController(Controller):
 
     @get("/", opt={"rate_limit": "PUBLIC_CATALOG"})
     async def catalog(self, slug: Slug, ctx: NamedDependency[Context]) -> SlugCatalogOut:
-        front = await public.catalog(ctx, public.Entry(slug=slug))
+        front = await storefront.catalog(ctx, Entry(slug=slug))
         accepts = front.organisation.accepts_payments()
         return SlugCatalogOut(_organisation(front), accepts, _types(front, accepts))
 
@@ -179,28 +181,28 @@ class SlugBookingController(Controller):
             int | None, Parameter(query="resourceId", ge=1, le=9_007_199_254_740_991, required=False)
         ] = None,
     ) -> AvailabilityOut:
-        found = await public.availability(ctx, public.Entry(slug=slug), day, resource_type_id, resource_id)
+        found = await public.availability(ctx, Entry(slug=slug), day, resource_type_id, resource_id)
         return _availability(found)
 
     @post("/quote", status_code=200, opt={"rate_limit": "PUBLIC_QUOTE"})
     async def quote(self, slug: Slug, data: QuoteBody, ctx: NamedDependency[Context]) -> PublicQuoteOut:
-        return await _quote(ctx, public.Entry(slug=slug), data)
+        return await _quote(ctx, Entry(slug=slug), data)
 
     @post("/reserve", status_code=201, opt={"rate_limit": "PUBLIC_RESERVE"})
     async def reserve(
         self, request: Request[Any, Any, State], slug: Slug, data: ReserveBody, ctx: NamedDependency[Context]
     ) -> Response[ReserveOut]:
-        return await _reserve(request, ctx, public.Entry(slug=slug), data, f"slug:{slug}")
+        return await _reserve(request, ctx, Entry(slug=slug), data, f"slug:{slug}")
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
         self, slug: Slug, session_id: SessionId, ctx: NamedDependency[Context]
     ) -> CheckoutStatusOut:
-        return await _checkout_status(ctx, public.Entry(slug=slug), session_id)
+        return await _checkout_status(ctx, Entry(slug=slug), session_id)
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
     async def checkout_retry(self, slug: Slug, data: RetryBody, ctx: NamedDependency[Context]) -> ReserveOut:
-        return await _retry(ctx, public.Entry(slug=slug), data)
+        return await _retry(ctx, Entry(slug=slug), data)
 
 
 class TokenBookingController(Controller):
@@ -210,7 +212,7 @@ class TokenBookingController(Controller):
 
     @get("/", opt={"rate_limit": "PUBLIC_CATALOG"})
     async def catalog(self, token: Token, ctx: NamedDependency[Context]) -> TokenCatalogOut:
-        front = await public.catalog(ctx, public.Entry(token=token))
+        front = await storefront.catalog(ctx, Entry(token=token))
         accepts = front.organisation.accepts_payments()
         resource = front.token_resource
         assert resource is not None
@@ -223,11 +225,11 @@ class TokenBookingController(Controller):
 
     @get("/availability", opt={"rate_limit": "PUBLIC_AVAILABILITY"})
     async def availability(self, token: Token, day: Day, ctx: NamedDependency[Context]) -> AvailabilityOut:
-        return _availability(await public.availability(ctx, public.Entry(token=token), day, None, None))
+        return _availability(await public.availability(ctx, Entry(token=token), day, None, None))
 
     @post("/quote", status_code=200, opt={"rate_limit": "PUBLIC_QUOTE"})
     async def quote(self, token: Token, data: QuoteBody, ctx: NamedDependency[Context]) -> PublicQuoteOut:
-        return await _quote(ctx, public.Entry(token=token), data)
+        return await _quote(ctx, Entry(token=token), data)
 
     @post("/reserve", status_code=201, opt={"rate_limit": "PUBLIC_RESERVE"})
     async def reserve(
@@ -238,16 +240,16 @@ class TokenBookingController(Controller):
         ctx: NamedDependency[Context],
     ) -> Response[ReserveOut]:
         scope = "token:" + hashlib.sha256(token.encode()).hexdigest()
-        return await _reserve(request, ctx, public.Entry(token=token), data, scope)
+        return await _reserve(request, ctx, Entry(token=token), data, scope)
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
         self, token: Token, session_id: SessionId, ctx: NamedDependency[Context]
     ) -> CheckoutStatusOut:
-        return await _checkout_status(ctx, public.Entry(token=token), session_id)
+        return await _checkout_status(ctx, Entry(token=token), session_id)
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
     async def checkout_retry(
         self, token: Token, data: RetryBody, ctx: NamedDependency[Context]
     ) -> ReserveOut:
-        return await _retry(ctx, public.Entry(token=token), data)
+        return await _retry(ctx, Entry(token=token), data)

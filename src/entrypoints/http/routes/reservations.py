@@ -20,7 +20,7 @@ from domain.errors import InvalidInput
 from domain.identity import Caller
 from domain.reservation import Customer, Reservation
 from entrypoints.http import present
-from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.idempotency import caller_scope, idempotent, json_response
 from entrypoints.http.schemas.common import pagination
 from entrypoints.http.schemas.reservations import (
     CancelBody,
@@ -53,10 +53,6 @@ def _if_match(value: str | None) -> int | None:
     return int(text)
 
 
-def _scope(caller: Caller) -> str:
-    return f"key:{caller.api_key_id}" if caller.is_api_key else f"user:{caller.user_id}"
-
-
 class ReservationsController(Controller):
     path = "/api/reservations"
     tags = ["reservations"]
@@ -86,7 +82,9 @@ class ReservationsController(Controller):
             return json_response(present.reservation(created), 201, _etag(created))
 
         organisation_id, _ = authorize(caller, booking.WRITE)
-        return await idempotent(request, request.app.state.idempotency, organisation_id, _scope(caller), run)
+        return await idempotent(
+            request, request.app.state.idempotency, organisation_id, caller_scope(caller), run
+        )
 
     @get("/")
     async def list_reservations(
@@ -165,4 +163,6 @@ class ReservationsController(Controller):
             return json_response(out, 200, _etag(done.reservation))
 
         organisation_id, _ = authorize(caller, booking.WRITE)
-        return await idempotent(request, request.app.state.idempotency, organisation_id, _scope(caller), run)
+        return await idempotent(
+            request, request.app.state.idempotency, organisation_id, caller_scope(caller), run
+        )

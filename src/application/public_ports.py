@@ -1,0 +1,55 @@
+"""Ports of the public booking hot path: everything a request needs read at once, written at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from application.ports import Usage
+from domain.catalog import Organisation, Resource, ResourceType
+from domain.reservation import Reservation
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """What a public booking request needs, read at once: the organisation, the type, its active
+    resources and their usage around the requested time."""
+
+    organisation: Organisation
+    resource_type: ResourceType
+    resources: list[Resource]
+    usage: Usage
+    token_resource_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ViewWindow:
+    """A local date (availability) or an exact interval (quote, reserve); buffers are added by the reader."""
+
+    day: date | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class PublicReads(Protocol):
+    async def booking_view(
+        self,
+        slug: str | None,
+        token: str | None,
+        resource_type_id: int | None,
+        window: ViewWindow,
+        now: datetime,
+    ) -> BookingView | None:
+        """None when the slug or token, or the type, is not publicly bookable."""
+        ...
+
+
+class BookingWriter(Protocol):
+    """Writes that are one statement each, so each is its own transaction: no BEGIN, no COMMIT."""
+
+    async def add(self, reservation: Reservation, manage_token_hash: str | None = None) -> Reservation:
+        """Insert a reservation and its allocations together; the database checks capacity as it writes."""
+        ...
+
+    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int: ...

@@ -1,0 +1,72 @@
+"""The public face of an organisation: reached by its slug or by one resource's secret token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.context import Context
+from application.ports import UnitOfWork
+from domain.catalog import Organisation, Resource, ResourceType
+from domain.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a customer arrived: by the organisation's slug, or by one resource's secret token."""
+
+    slug: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class Storefront:
+    organisation: Organisation
+    types: list[ResourceType]
+    resources: dict[int, list[Resource]]  # active resources by type id
+    token_resource: Resource | None = None
+
+
+async def storefront(uow: UnitOfWork, entry: Entry) -> Storefront:
+    """The public face of an organisation (or of one resource); NotFound when it is not public."""
+    token_resource = None
+    if entry.token is not None:
+        token_resource = await uow.resources.by_token(entry.token)
+        if token_resource is None or not token_resource.is_active:
+            raise NotFound("no such booking page")
+        org = await uow.organisations.by_id(token_resource.organisation_id)
+    else:
+        org = await uow.organisations.by_slug(entry.slug or "")
+    if org is None or not org.public_booking_enabled:
+        raise NotFound("no such booking page")
+    types = [t for t in await uow.resource_types.all(org.id) if t.publicly_bookable]
+    if token_resource is not None:
+        types = [t for t in types if t.id == token_resource.resource_type_id]
+        if not types:
+            raise NotFound("no such booking page")
+    by_type: dict[int, list[Resource]] = {t.id: [] for t in types}
+    for resource in await uow.resources.of_types(org.id, list(by_type)):
+        if resource.is_active:
+            by_type[resource.resource_type_id].append(resource)
+    return Storefront(org, types, by_type, token_resource)
+
+
+async def catalog(ctx: Context, entry: Entry) -> Storefront:
+    async with ctx.uow() as uow:
+        return await storefront(uow, entry)
+
+
+async def organisation_id_of(ctx: Context, entry: Entry, public_only: bool = True) -> int:
+    """The organisation behind a slug or token; NotFound otherwise. Checkout status and retry keep
+    serving existing reservations when public booking is switched off (public_only=False)."""
+    async with ctx.uow() as uow:
+        if public_only:
+            return (await storefront(uow, entry)).organisation.id
+        if entry.token is not None:
+            resource = await uow.resources.by_token(entry.token)
+            organisation_id = resource.organisation_id if resource is not None else None
+        else:
+            org = await uow.organisations.by_slug(entry.slug or "")
+            organisation_id = org.id if org is not None else None
+    if organisation_id is None:
+        raise NotFound("no such booking page")
+    return organisation_id
