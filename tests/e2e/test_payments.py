@@ -23,7 +23,7 @@ from tests.support.payments import (
     stripe_env,
     wait_for,
 )
-from tests.support.servers import Server, base_env, run_worker
+from tests.support.servers import Server, base_env, run_cli, run_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -447,3 +447,53 @@ def test_the_worker_expires_holds_and_heals_lost_webhooks(
         worker.stop()
     assert shop.reservation(lapsing["reservationId"])["paymentStatus"] == "expired"
     assert standin.object(lapsing["stripeCheckoutSessionId"])["status"] == "expired"
+
+
+def test_the_operator_sets_an_organisations_commission(
+    http: httpx.Client, standin: StandIn, shop: Shop, database_url: str
+) -> None:
+    env = base_env(database_url)
+    assert run_cli("set-commission", shop.owner.slug, "500", env=env).returncode == 0
+    assert shop.owner.ok("GET", f"/api/organisations/{shop.owner.organisation_id}")["commissionBps"] == 500
+    made = shop.reserve(http, start_at(days=25)).json()
+    sent = next(
+        r
+        for r in standin.requests("/v1/checkout/sessions", "POST")
+        if r["params"]["metadata"]["reservation_id"] == str(made["reservationId"])
+    )
+    total = made["quotedAmount"]
+    assert sent["params"]["payment_intent_data"]["application_fee_amount"] == str(
+        (total * 500 + 5000) // 10000
+    )
+    for bad in (
+        ["set-commission", "no-such-organisation", "100"],
+        ["set-commission", shop.owner.slug, "10001"],
+        ["set-commission", shop.owner.slug, "ten"],
+    ):
+        refused = run_cli(*bad, env=env)
+        assert refused.returncode != 0
+        assert refused.stderr.strip()
+    assert shop.owner.ok("GET", f"/api/organisations/{shop.owner.organisation_id}")["commissionBps"] == 500
+    # organisations may read it, never set it
+    assert (
+        shop.owner.patch(
+            f"/api/organisations/{shop.owner.organisation_id}", json={"commissionBps": 0}
+        ).status_code
+        == 400
+    )
+
+
+def test_only_owners_manage_payments(http: httpx.Client, shop: Shop) -> None:
+    admin = member(http, shop.owner, "admin")
+    staff = member(http, shop.owner, "staff")
+    path = f"/api/organisations/{shop.owner.organisation_id}/stripe/connect"
+    assert admin.post(path).status_code == 403
+    assert admin.get(path).status_code == 200
+    assert staff.get(path).status_code == 403
+    key = shop.owner.ok(
+        "POST",
+        "/api/api-keys",
+        201,
+        json={"name": "k", "organisationId": shop.owner.organisation_id, "scopes": ["reservations:read"]},
+    )["key"]
+    assert http.post(path, headers={"X-API-Key": key}).status_code == 403

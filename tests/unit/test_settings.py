@@ -1,0 +1,98 @@
+"""Settings from the environment: defaults, overrides, and what production refuses."""
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import SettingsError, from_env
+
+STRONG = "s" * 40
+
+
+def test_development_defaults(tmp_path: Path) -> None:
+    settings = from_env({}, state_dir=tmp_path)
+    assert settings.app_env == "development"
+    assert settings.payments_provider == "sandbox"
+    assert settings.hold_minutes == 30
+    assert settings.platform_commission_bps == 1000
+    assert settings.rate_limits["PUBLIC_RESERVE"] == "10/minute"
+    assert len(settings.jwt_secret) >= 32
+    assert from_env({}, state_dir=tmp_path).jwt_secret == settings.jwt_secret  # kept for restarts and workers
+
+
+def test_overrides(tmp_path: Path) -> None:
+    settings = from_env(
+        {
+            "RATE_LIMIT_PUBLIC_RESERVE": "3/second",
+            "HOLD_MINUTES": "45",
+            "STRIPE_SECRET_KEY": "sk_test_1",
+            "ALLOWED_REDIRECT_HOSTS": "a.example, b.example",
+            "TRUSTED_PROXIES": "10.0.0.0/8",
+        },
+        state_dir=tmp_path,
+    )
+    assert settings.rate_limits["PUBLIC_RESERVE"] == "3/second"
+    assert settings.hold_minutes == 45
+    assert settings.payments_provider == "stripe"  # the default once a key is set
+    assert settings.allowed_redirect_hosts == ("a.example", "b.example")
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        (
+            {
+                "APP_ENV": "production",
+                "DATABASE_URL": "postgresql://x/y",
+                "STRIPE_SECRET_KEY": "sk",
+                "STRIPE_WEBHOOK_SECRET": "w",
+            },
+            "JWT_SECRET",
+        ),
+        ({"APP_ENV": "production", "JWT_SECRET": "short", "DATABASE_URL": "postgresql://x/y"}, "JWT_SECRET"),
+        ({"APP_ENV": "production", "JWT_SECRET": STRONG, "DATABASE_URL": "postgresql://x/y"}, "sandbox"),
+        (
+            {
+                "APP_ENV": "production",
+                "JWT_SECRET": STRONG,
+                "STRIPE_SECRET_KEY": "sk",
+                "STRIPE_WEBHOOK_SECRET": "w",
+            },
+            "DATABASE_URL",
+        ),
+        (
+            {
+                "APP_ENV": "production",
+                "JWT_SECRET": STRONG,
+                "DATABASE_URL": "postgresql://x/y",
+                "STRIPE_SECRET_KEY": "sk",
+            },
+            "STRIPE_WEBHOOK_SECRET",
+        ),
+        ({"HOLD_MINUTES": "29"}, "HOLD_MINUTES"),
+        ({"HOLD_MINUTES": "1441"}, "HOLD_MINUTES"),
+        ({"PLATFORM_COMMISSION_BPS": "10001"}, "PLATFORM_COMMISSION_BPS"),
+        ({"TRUSTED_PROXIES": "not-a-network"}, "TRUSTED_PROXIES"),
+        ({"APP_ENV": "staging"}, "APP_ENV"),
+        ({"PAYMENTS_PROVIDER": "stripe"}, "STRIPE_SECRET_KEY"),
+        ({"RATE_LIMIT_ENABLED": "maybe"}, "boolean"),
+    ],
+)
+def test_refused_configurations(tmp_path: Path, env: dict[str, str], complaint: str) -> None:
+    with pytest.raises(SettingsError, match=complaint):
+        from_env(env, state_dir=tmp_path)
+
+
+def test_production_with_everything_set_starts(tmp_path: Path) -> None:
+    settings = from_env(
+        {
+            "APP_ENV": "production",
+            "JWT_SECRET": STRONG,
+            "DATABASE_URL": "postgresql://x/y",
+            "STRIPE_SECRET_KEY": "sk_live_x",
+            "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        },
+        state_dir=tmp_path,
+    )
+    assert settings.production
+    assert not (tmp_path / "jwt-secret").exists()  # production never invents a secret
