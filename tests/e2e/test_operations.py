@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pwd
+import shutil
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.support.api import with_organisation
-from tests.support.servers import Server, base_env
+from tests.support.servers import Server, base_env, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -163,3 +169,87 @@ def test_sigterm_finishes_requests_in_flight_and_refuses_new_ones(database_url: 
     logs = srv.log()
     assert "Application shutdown complete." in logs
     http.close()
+
+
+def test_pgbouncer_mode_serves_without_statement_caches_or_startup_parameters(database_url: str) -> None:
+    """DB_PGBOUNCER=true: the settings PgBouncer's transaction pooling needs; the whole booking path still works."""
+    srv = Server(base_env(database_url, DB_PGBOUNCER="true"))
+    try:
+        with httpx.Client(base_url=srv.url) as http:
+            owner = with_organisation(http)
+            rt = owner.resource_type()
+            room = owner.resource(rt["id"])
+            for hour in (10, 11, 12):
+                body = {
+                    "resourceId": room["id"],
+                    "startTime": f"2031-04-01T{hour}:00:00Z",
+                    "endTime": f"2031-04-01T{hour + 1}:00:00Z",
+                }
+                owner.ok("POST", "/api/reservations", 201, json=body)
+            assert owner.post("/api/reservations", json=body).status_code == 409
+            found = http.get(
+                f"/api/public/booking/organisations/{owner.slug}/availability",
+                params={"date": "2031-04-01", "resourceTypeId": rt["id"]},
+            )
+            assert found.status_code == 200
+    finally:
+        srv.stop()
+
+
+PGBOUNCER = shutil.which("pgbouncer")
+
+
+@pytest.mark.skipif(PGBOUNCER is None, reason="pgbouncer is not installed on this machine")
+def test_behind_a_real_pgbouncer_in_transaction_mode(database_url: str, tmp_path: Path) -> None:
+    """Transaction pooling: consecutive transactions land on different server connections; bookings,
+    reads and the capacity race still behave."""
+    url = make_url(database_url)
+    socket_dir = url.query.get("host")
+    target = f"host={socket_dir}" if socket_dir else f"host={url.host} port={url.port or 5432}"
+    port = free_port()
+    (tmp_path / "users.txt").write_text(f'"{url.username}" ""\n')
+    (tmp_path / "pgbouncer.ini").write_text(
+        f"[databases]\n* = {target}\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n"
+        f"auth_type = trust\nauth_file = {tmp_path}/users.txt\npool_mode = transaction\n"
+        f"default_pool_size = 4\nmax_client_conn = 200\nunix_socket_dir =\n"
+    )
+    tmp_path.chmod(0o755)
+    # As root, pgbouncer must switch user: to the embedded server's owner when it has to reach its socket.
+    owner = pwd.getpwuid(Path(socket_dir).stat().st_uid).pw_name if socket_dir else "nobody"
+    user = ["-u", owner] if os.geteuid() == 0 else []
+    bouncer = subprocess.Popen(
+        [PGBOUNCER, *user, str(tmp_path / "pgbouncer.ini")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(0.5)
+        through = f"postgresql://{url.username}@127.0.0.1:{port}/{url.database}"
+        srv = Server(base_env(through, DB_PGBOUNCER="true", DB_POOL_SIZE="8"))
+        try:
+            with httpx.Client(base_url=srv.url, timeout=30) as http:
+                owner = with_organisation(http)
+                rt = owner.resource_type()
+                room = owner.resource(rt["id"])
+                body = {
+                    "resourceId": room["id"],
+                    "startTime": "2031-05-01T10:00:00Z",
+                    "endTime": "2031-05-01T11:00:00Z",
+                }
+                with ThreadPoolExecutor(16) as pool:
+                    codes = sorted(
+                        pool.map(lambda _: owner.post("/api/reservations", json=body).status_code, range(16))
+                    )
+                assert codes.count(201) == 1, codes
+                assert set(codes) == {201, 409}
+                found = http.get(
+                    f"/api/public/booking/organisations/{owner.slug}/availability",
+                    params={"date": "2031-05-01", "resourceTypeId": rt["id"]},
+                )
+                assert found.status_code == 200
+                assert owner.ok("GET", "/api/reservations")["pagination"]["total"] == 1
+        finally:
+            srv.stop()
+    finally:
+        bouncer.terminate()
+        bouncer.wait(10)
