@@ -124,7 +124,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(GUARD_HOLD.replace("CASE WHEN r.status = 'pending_payment' THEN r.hold_expires_at END", "r.hold_expires_at"))
+    op.execute(
+        GUARD_HOLD.replace(
+            "CASE WHEN r.status = 'pending_payment' THEN r.hold_expires_at END", "r.hold_expires_at"
+        )
+    )
     op.drop_index("ix_sandbox_checkout_sessions_reservation_id", table_name="sandbox_checkout_sessions")
     op.drop_table("sandbox_checkout_sessions")
     op.drop_constraint("ck_payments_status", "payments", type_="check")

@@ -100,5 +100,8 @@ def downgrade() -> None:
     guard = GUARD.replace(
         "PERFORM pg_advisory_xact_lock_shared(-1, resource_key);\n    SELECT capacity INTO cap FROM resources WHERE id = NEW.resource_id;",
         "SELECT capacity INTO cap FROM resources WHERE id = NEW.resource_id FOR SHARE;",
-    ).replace("    IF cap = 1 THEN\n        RETURN NEW;  -- the exclusion constraint refuses any overlap of capacity-1 holdings\n    END IF;\n", "")
+    ).replace(
+        "    IF cap = 1 THEN\n        RETURN NEW;  -- the exclusion constraint refuses any overlap of capacity-1 holdings\n    END IF;\n",
+        "",
+    )
     op.execute(guard)
