@@ -75,9 +75,3 @@ def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
     """The organisation-local calendar date of an instant."""
     return instant.astimezone(tz).date()
 
-
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """UTC instants of the local day's start and the next day's start."""
-    start = boundary_instant(datetime.combine(day, time(0, 0)), tz)
-    end = boundary_instant(datetime.combine(day + timedelta(days=1), time(0, 0)), tz)
-    return start, end
