@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -253,3 +254,24 @@ def test_behind_a_real_pgbouncer_in_transaction_mode(database_url: str, tmp_path
     finally:
         bouncer.terminate()
         bouncer.wait(10)
+
+
+def test_metrics_add_up_across_worker_processes(database_url: str) -> None:
+    srv = Server(base_env(database_url), workers=2)
+    try:
+        for _ in range(30):
+            with httpx.Client(
+                base_url=srv.url
+            ) as fresh:  # a new connection each time: both workers serve some
+                assert fresh.get("/health", headers={"X-Request-Id": "count-me"}).status_code == 200
+        pattern = r'booking_http_requests_total\{method="GET",route="/health",status="200"\} ([0-9.]+)'
+        seen = {float(re.search(pattern, httpx.get(f"{srv.url}/metrics").text)[1]) for _ in range(6)}  # type: ignore[index]
+        assert seen == {30.0}  # whichever worker answers /metrics, it counts every worker's requests
+        pids = {
+            json.loads(line).get("message")
+            for line in srv.log().splitlines()
+            if "Started server process" in line
+        }
+        assert len(pids) == 2
+    finally:
+        srv.stop()
