@@ -18,6 +18,7 @@ from tests.support.payments import (
     Shop,
     connected_shop,
     send,
+    session_request,
     sql,
     start_at,
     stripe_env,
@@ -91,14 +92,10 @@ def test_paid_booking_holds_then_the_webhook_confirms_it_once(
     session_id = body["stripeCheckoutSessionId"]
     assert body["checkoutUrl"] == body["paymentData"]["checkoutUrl"]
     assert body["paymentData"]["statusUrl"].endswith(f"checkout-status?sessionId={session_id}")
-    sent = next(
-        r
-        for r in standin.requests("/v1/checkout/sessions", "POST")
-        if r["params"]["metadata"]["reservation_id"] == str(body["reservationId"])
-    )
+    sent = session_request(standin, body["reservationId"])
     params = sent["params"]
     assert params["mode"] == "payment"
-    assert params["payment_intent_data"]["application_fee_amount"] == str(round(total * 0.1 + 0.001))
+    assert params["payment_intent_data"]["application_fee_amount"] == str((total * 1000 + 5000) // 10000)
     assert params["payment_intent_data"]["transfer_data"]["destination"] == shop.account
     assert int(params["expires_at"]) == int(hold.timestamp())
     assert params["client_reference_id"] == str(body["reservationId"])
@@ -456,11 +453,7 @@ def test_the_operator_sets_an_organisations_commission(
     assert run_cli("set-commission", shop.owner.slug, "500", env=env).returncode == 0
     assert shop.owner.ok("GET", f"/api/organisations/{shop.owner.organisation_id}")["commissionBps"] == 500
     made = shop.reserve(http, start_at(days=25)).json()
-    sent = next(
-        r
-        for r in standin.requests("/v1/checkout/sessions", "POST")
-        if r["params"]["metadata"]["reservation_id"] == str(made["reservationId"])
-    )
+    sent = session_request(standin, made["reservationId"])
     total = made["quotedAmount"]
     assert sent["params"]["payment_intent_data"]["application_fee_amount"] == str(
         (total * 500 + 5000) // 10000

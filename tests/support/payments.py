@@ -137,3 +137,15 @@ def wait_for(check: Any, timeout: float = 20.0) -> Any:
             return value
         time.sleep(0.2)
     raise AssertionError("the condition was not met in time")
+
+
+def session_request(standin: StandIn, reservation_id: int) -> dict[str, Any]:
+    """The Checkout Session creation the application sent the stand-in for a reservation."""
+    created = [
+        r
+        for r in standin.requests("/v1/checkout/sessions", "POST")
+        if r["path"] == "/v1/checkout/sessions"
+        and r["params"]["metadata"]["reservation_id"] == str(reservation_id)
+    ]
+    assert created, f"no Checkout Session was created for reservation {reservation_id}"
+    return created[-1]
