@@ -74,4 +74,3 @@ def parse_hhmm(text: str) -> tuple[int, int]:
 def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
     """The organisation-local calendar date of an instant."""
     return instant.astimezone(tz).date()
-
