@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from application.ports import UnitOfWork
 from application.reservations import WRITE
 from domain.access import Permission, Role
 from domain.cancellation import policy_refund
-from domain.errors import InvalidInput, NotFound, RefundExceedsPayment
+from domain.errors import InvalidInput, NotFound, PaymentProviderError, RefundExceedsPayment
 from domain.identity import Caller
 from domain.payment import Payment, Refund, refundable, refunded_for
 from domain.reservation import Reservation
@@ -62,23 +63,35 @@ async def money_back(
 
 async def cancel_with_refund(
     ctx: Context, uow: UnitOfWork, reservation: Reservation, reason: str | None, rule: str, key: str
-) -> RefundOutcome:
-    """Cancel (status machine permitting) and refund by the rule, in the caller's unit of work."""
+) -> tuple[Cancellation, str | None]:
+    """Cancel (status machine permitting) and refund by the rule, in the caller's unit of work.
+
+    Also returns the Checkout Session left open by an unpaid hold, to expire once the caller committed."""
     now = ctx.clock.now()
-    open_session = reservation.status == ReservationStatus.PENDING_PAYMENT
+    open_session = (
+        reservation.stripe_checkout_session_id
+        if reservation.status == ReservationStatus.PENDING_PAYMENT
+        else None
+    )
     reservation.move_to(ReservationStatus.CANCELLED, now)
     reservation.cancel_reason = reason
     payment, amount = await money_back(uow, reservation, rule, now)
     refund: Refund | None = None
     if payment is not None and amount > 0:
         refund = await refund_payment(ctx, uow, reservation, payment, amount, "requested_by_customer", key)
-    await uow.reservations.update(reservation)
-    if open_session and reservation.stripe_checkout_session_id:
-        await ctx.gateway.expire_checkout(reservation.stripe_checkout_session_id)
-    currency = reservation.quote.currency
+    saved = await uow.reservations.update(reservation)
+    currency = saved.quote.currency
     if refund is None:
-        return RefundOutcome(False, 0, currency, "none")
-    return RefundOutcome(True, refund.amount, currency, refund.status)
+        return Cancellation(saved, RefundOutcome(False, 0, currency, "none")), open_session
+    return Cancellation(saved, RefundOutcome(True, refund.amount, currency, refund.status)), open_session
+
+
+async def expire_abandoned(ctx: Context, session_id: str | None) -> None:
+    """Expire the Checkout Session of a cancelled hold; it expires with the hold anyway, and a payment
+    that still lands on a cancelled reservation is refunded, so a provider failure here changes nothing."""
+    if session_id is not None:
+        with suppress(PaymentProviderError):
+            await ctx.gateway.expire_checkout(session_id)
 
 
 async def cancel_reservation(
@@ -93,13 +106,12 @@ async def cancel_reservation(
         current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
         if current is None:
             raise NotFound("no such reservation")
-        outcome = await cancel_with_refund(
+        done, open_session = await cancel_with_refund(
             ctx, uow, current, reason, refund, f"refund:{reservation_id}:cancel"
         )
-        saved = await uow.reservations.get(organisation_id, reservation_id)
         await uow.commit()
-    assert saved is not None
-    return Cancellation(saved, outcome)
+    await expire_abandoned(ctx, open_session)
+    return done
 
 
 async def refund_reservation(

@@ -4,10 +4,10 @@ each claims its rows with FOR UPDATE SKIP LOCKED or in one statement."""
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.cancel import expire_abandoned
 from application.checkout import reconcile
 from application.context import Context
 from domain.errors import PaymentProviderError
@@ -39,9 +39,7 @@ async def expire_lapsed_holds(ctx: Context, batch: int = 100) -> int:
             await uow.reservations.update(reservation)
         await uow.commit()
     for reservation in lapsed:
-        if reservation.stripe_checkout_session_id:
-            with suppress(PaymentProviderError):  # Stripe expires it at expires_at anyway
-                await ctx.gateway.expire_checkout(reservation.stripe_checkout_session_id)
+        await expire_abandoned(ctx, reservation.stripe_checkout_session_id)
     return len(lapsed)
 
 

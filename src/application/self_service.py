@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.cancel import RefundOutcome, cancel_with_refund, check_reason, money_back
+from application.cancel import RefundOutcome, cancel_with_refund, check_reason, expire_abandoned, money_back
 from application.context import Context
 from domain.catalog import Organisation, ResourceType
 from domain.errors import InvalidTransition, NotFound
@@ -37,7 +37,7 @@ async def view(ctx: Context, manage_token: str) -> ManagedBooking:
 
 
 async def cancel(ctx: Context, manage_token: str, reason: str | None) -> tuple[ManagedBooking, RefundOutcome]:
-    """The customer cancels; the snapshot policy decides any refund (payments come later)."""
+    """The customer cancels; the snapshot policy decides any refund."""
     check_reason(reason)
     now = ctx.clock.now()
     async with ctx.uow() as uow:
@@ -47,11 +47,20 @@ async def cancel(ctx: Context, manage_token: str, reason: str | None) -> tuple[M
         if reservation.status != ReservationStatus.CANCELLED and reservation.start_time <= now:
             raise InvalidTransition("a booking that has started is cancelled by the organisation, not online")
         key = f"refund:{reservation.id}:cancel"
-        outcome = await cancel_with_refund(ctx, uow, reservation, reason, "policy", key)
-        saved = await uow.reservations.get(reservation.organisation_id, reservation.id)
-        assert saved is not None
+        done, open_session = await cancel_with_refund(ctx, uow, reservation, reason, "policy", key)
+        saved = done.reservation
         org = await uow.organisations.by_id(saved.organisation_id)
         rt = await uow.resource_types.get(saved.organisation_id, saved.resource_type_id)
         await uow.commit()
+    await expire_abandoned(ctx, open_session)
     assert org is not None
-    return ManagedBooking(saved, org, rt, 0), outcome
+    return ManagedBooking(saved, org, rt, 0), done.refund
+
+
+async def organisation_of(ctx: Context, manage_token: str) -> int:
+    """The organisation of the booking behind a manage token, for scoping idempotency keys."""
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.by_manage_token(ctx.secret_hash(manage_token))
+    if reservation is None:
+        raise NotFound("no such booking")
+    return reservation.organisation_id

@@ -70,3 +70,12 @@ async def organisation_id_of(ctx: Context, entry: Entry, public_only: bool = Tru
     if organisation_id is None:
         raise NotFound("no such booking page")
     return organisation_id
+
+
+async def currency_of(ctx: Context, slug: str | None, default: str = "eur") -> str:
+    """The currency a booking widget shows: the organisation's for a known slug, else the platform default."""
+    if not slug:
+        return default
+    async with ctx.uow() as uow:
+        org = await uow.organisations.by_slug(slug)
+    return org.currency if org is not None else default

@@ -490,3 +490,35 @@ def test_only_owners_manage_payments(http: httpx.Client, shop: Shop) -> None:
         json={"name": "k", "organisationId": shop.owner.organisation_id, "scopes": ["reservations:read"]},
     )["key"]
     assert http.post(path, headers={"X-API-Key": key}).status_code == 403
+
+
+def test_checkout_retry_and_customer_cancel_take_idempotency_keys(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
+    made = shop.reserve(http, start_at(days=26)).json()
+    retry = f"/api/public/booking/organisations/{shop.owner.slug}/checkout-retry"
+    key = {"Idempotency-Key": "retry-click-1"}
+    first = http.post(retry, json={"sessionId": made["stripeCheckoutSessionId"]}, headers=key)
+    again = http.post(retry, json={"sessionId": made["stripeCheckoutSessionId"]}, headers=key)
+    assert first.status_code == again.status_code == 200
+    assert again.json()["stripeCheckoutSessionId"] == first.json()["stripeCheckoutSessionId"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (
+        len(
+            [
+                r
+                for r in standin.requests("/v1/checkout/sessions", "POST")
+                if r["path"] == "/v1/checkout/sessions"
+                and r["params"]["metadata"]["reservation_id"] == str(made["reservationId"])
+            ]
+        )
+        == 2
+    )  # reserve + one retry
+    cancel = f"/api/public/reservations/{made['manageToken']}/cancel"
+    one = http.post(cancel, json={}, headers={"Idempotency-Key": "cancel-click-1"})
+    two = http.post(cancel, json={}, headers={"Idempotency-Key": "cancel-click-1"})
+    assert (one.status_code, two.status_code) == (200, 200)
+    assert two.json() == one.json()
+    assert two.headers["idempotent-replayed"] == "true"
+    # the cancelled hold's session no longer takes payment
+    assert standin.object(first.json()["stripeCheckoutSessionId"])["status"] == "expired"

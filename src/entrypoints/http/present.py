@@ -11,8 +11,6 @@ from domain.money import Quote
 from domain.reservation import Reservation
 from entrypoints.http.schemas.catalog import DateOverrideOut, IntervalOut, ResourceOut, ResourceTypeOut
 from entrypoints.http.schemas.common import PolicyTierOut, utc
-
-__all__ = ["utc"]
 from entrypoints.http.schemas.identity import ApiKeyOut
 from entrypoints.http.schemas.organisations import OrganisationOut, StripeStatusOut
 from entrypoints.http.schemas.reservations import AllocationOut, CustomerOut, QuoteOut, ReservationOut

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import hashlib
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from application import self_service
 from application.context import Context
 from entrypoints.http import present
+from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.schemas.common import utc
 from entrypoints.http.schemas.public import (
     AmountOut,
     ManageCancelBody,
@@ -30,8 +34,8 @@ def managed_out(found: self_service.ManagedBooking) -> ManagedOut:
         reference=r.reference,
         status=r.status.value,
         payment_status=r.payment_status.value,
-        start_time=present.utc(r.start_time),  # type: ignore[arg-type]
-        end_time=present.utc(r.end_time),  # type: ignore[arg-type]
+        start_time=utc(r.start_time),  # type: ignore[arg-type]
+        end_time=utc(r.end_time),  # type: ignore[arg-type]
         quantity=r.quantity,
         organisation=OrganisationRefOut(org.slug, org.name),
         resource_type=NamedOut(r.resource_type_id, rt.name if rt else ""),
@@ -52,9 +56,24 @@ class ManageController(Controller):
 
     @post("/cancel", status_code=200, opt={"rate_limit": "PUBLIC_MANAGE"})
     async def cancel(
-        self, manage_token: ManageToken, ctx: NamedDependency[Context], data: ManageCancelBody | None = None
-    ) -> ManagedCancellationOut:
-        found, refund = await self_service.cancel(ctx, manage_token, (data or ManageCancelBody()).reason)
-        return ManagedCancellationOut(
-            managed_out(found), RefundViewOut(refund.eligible, refund.amount, refund.currency, refund.status)
-        )
+        self,
+        request: Request[Any, Any, State],
+        manage_token: ManageToken,
+        ctx: NamedDependency[Context],
+        data: ManageCancelBody | None = None,
+    ) -> Response[ManagedCancellationOut]:
+        reason = (data or ManageCancelBody()).reason
+
+        async def run() -> Response[Any]:
+            found, refund = await self_service.cancel(ctx, manage_token, reason)
+            out = ManagedCancellationOut(
+                managed_out(found),
+                RefundViewOut(refund.eligible, refund.amount, refund.currency, refund.status),
+            )
+            return json_response(out, 200)
+
+        if request.headers.get("idempotency-key") is None:
+            return await run()
+        organisation_id = await self_service.organisation_of(ctx, manage_token)
+        scope = "manage:" + hashlib.sha256(manage_token.encode()).hexdigest()
+        return await idempotent(request, request.app.state.idempotency, organisation_id, scope, run)

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from application import cancel as money
-from application import connect
+from application import connect, storefront
 from application.access import authorize
 from application.context import Context
 from application.webhooks import handle_event
@@ -55,11 +55,7 @@ class StripeController(Controller):
         slug: Annotated[str | None, Parameter(query="slug", max_length=63, required=False)] = None,
     ) -> StripeConfigOut:
         """The publishable key for Stripe.js, and the currency (the organisation's with ?slug=)."""
-        currency = "eur"
-        if slug:
-            async with ctx.uow() as uow:
-                org = await uow.organisations.by_slug(slug)
-            currency = org.currency if org is not None else currency
+        currency = await storefront.currency_of(ctx, slug)
         return StripeConfigOut(request.app.state.runtime.settings.stripe_publishable_key, currency)
 
 

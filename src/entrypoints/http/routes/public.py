@@ -18,8 +18,8 @@ from application.context import Context
 from application.retry import checkout_retry
 from application.storefront import Entry
 from domain.reservation import Reservation
-from entrypoints.http import present
 from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.schemas.common import utc
 from entrypoints.http.schemas.payments import CheckoutStatusOut, RetryBody
 from entrypoints.http.schemas.public import (
     AvailabilityOut,
@@ -95,7 +95,7 @@ def reserved_out(done: Reserved, status_url: str) -> ReserveOut:
         requires_payment=r.requires_payment,
         quoted_amount=r.quote.total,
         quoted_currency=r.quote.currency,
-        hold_expires_at=present.utc(r.hold_expires_at),
+        hold_expires_at=utc(r.hold_expires_at),
         manage_token=done.manage_token,
     )
     session = done.session
@@ -126,14 +126,27 @@ async def _checkout_status(ctx: Context, entry: Entry, session_id: str) -> Check
     return _status_out(await checkout_status(ctx, organisation_id, session_id))
 
 
-async def _retry(ctx: Context, entry: Entry, data: RetryBody) -> ReserveOut:
+async def _retry(
+    request: Request[Any, Any, State], ctx: Context, entry: Entry, data: RetryBody
+) -> Response[Any]:
     organisation_id = await storefront.organisation_id_of(ctx, entry, public_only=False)
-    done = await checkout_retry(ctx, entry, organisation_id, data.session_id)
-    return reserved_out(done, status_url(ctx, entry))
+
+    async def run() -> Response[bytes]:
+        done = await checkout_retry(ctx, entry, organisation_id, data.session_id)
+        return json_response(reserved_out(done, status_url(ctx, entry)), 200)
+
+    return await idempotent(request, request.app.state.idempotency, organisation_id, _page_scope(entry), run)
+
+
+def _page_scope(entry: Entry) -> str:
+    """Idempotency keys of public routes belong to the page: its slug, or (a hash of) its token."""
+    if entry.slug is not None:
+        return f"slug:{entry.slug}"
+    return "token:" + hashlib.sha256((entry.token or "").encode()).hexdigest()
 
 
 async def _reserve(
-    request: Request[Any, Any, State], ctx: Context, entry: Entry, data: ReserveBody, scope: str
+    request: Request[Any, Any, State], ctx: Context, entry: Entry, data: ReserveBody
 ) -> Response[Any]:
     command = public.ReserveRequest(
         data.resource_type_id,
@@ -156,7 +169,7 @@ async def _reserve(
     if request.headers.get("idempotency-key") is None:
         return await run()
     organisation_id = await storefront.organisation_id_of(ctx, entry)
-    return await idempotent(request, request.app.state.idempotency, organisation_id, scope, run)
+    return await idempotent(request, request.app.state.idempotency, organisation_id, _page_scope(entry), run)
 
 
 class SlugBookingController(Controller):
@@ -192,7 +205,7 @@ class SlugBookingController(Controller):
     async def reserve(
         self, request: Request[Any, Any, State], slug: Slug, data: ReserveBody, ctx: NamedDependency[Context]
     ) -> Response[ReserveOut]:
-        return await _reserve(request, ctx, Entry(slug=slug), data, f"slug:{slug}")
+        return await _reserve(request, ctx, Entry(slug=slug), data)
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
@@ -201,8 +214,10 @@ class SlugBookingController(Controller):
         return await _checkout_status(ctx, Entry(slug=slug), session_id)
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
-    async def checkout_retry(self, slug: Slug, data: RetryBody, ctx: NamedDependency[Context]) -> ReserveOut:
-        return await _retry(ctx, Entry(slug=slug), data)
+    async def checkout_retry(
+        self, request: Request[Any, Any, State], slug: Slug, data: RetryBody, ctx: NamedDependency[Context]
+    ) -> Response[ReserveOut]:
+        return await _retry(request, ctx, Entry(slug=slug), data)
 
 
 class TokenBookingController(Controller):
@@ -239,8 +254,7 @@ class TokenBookingController(Controller):
         data: ReserveBody,
         ctx: NamedDependency[Context],
     ) -> Response[ReserveOut]:
-        scope = "token:" + hashlib.sha256(token.encode()).hexdigest()
-        return await _reserve(request, ctx, Entry(token=token), data, scope)
+        return await _reserve(request, ctx, Entry(token=token), data)
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
@@ -250,6 +264,6 @@ class TokenBookingController(Controller):
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
     async def checkout_retry(
-        self, token: Token, data: RetryBody, ctx: NamedDependency[Context]
-    ) -> ReserveOut:
-        return await _retry(ctx, Entry(token=token), data)
+        self, request: Request[Any, Any, State], token: Token, data: RetryBody, ctx: NamedDependency[Context]
+    ) -> Response[ReserveOut]:
+        return await _retry(request, ctx, Entry(token=token), data)
