@@ -133,18 +133,29 @@ async def apply_session(
         await checkout_expired(uow, reservation, session.id, now)
 
 
-async def reconcile(ctx: Context, organisation_id: int, reservation_id: int) -> None:
-    """Ask the provider about a pending payment and apply the answer; a lost webhook strands nothing."""
+async def reconcile(
+    ctx: Context, organisation_id: int, reservation_id: int, known: Reservation | None = None
+) -> Reservation | None:
+    """Ask the provider about a pending payment and apply the answer; a lost webhook strands nothing.
+
+    The provider is asked outside any transaction; the answer is applied under the reservation's lock,
+    and only if the reservation still waits on that session. Returns the reservation as it now stands."""
+    reservation = known
+    if reservation is None:
+        async with ctx.uow() as uow:
+            reservation = await uow.reservations.get(organisation_id, reservation_id)
+    session_id = reservation.stripe_checkout_session_id if reservation is not None else None
+    if reservation is None or session_id is None or not awaiting_word(reservation):
+        return reservation
+    session = await ctx.gateway.retrieve_checkout(session_id)
     async with ctx.uow() as uow:
-        reservation = await uow.reservations.get(organisation_id, reservation_id, lock=True)
-        if reservation is None or not awaiting_word(reservation):
-            return
-        session_id = reservation.stripe_checkout_session_id
-        if session_id is None:
-            return
-        session = await ctx.gateway.retrieve_checkout(session_id)
-        await apply_session(ctx, uow, reservation, session)
+        current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+        if current is None or current.stripe_checkout_session_id != session_id or not awaiting_word(current):
+            return current
+        await apply_session(ctx, uow, current, session)
+        fresh = await uow.reservations.get(organisation_id, reservation_id)
         await uow.commit()
+    return fresh
 
 
 async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -> Reservation:
@@ -160,11 +171,7 @@ async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -
     if due:
         # With the provider down, answer with what we know; the worker reconciles later.
         with suppress(PaymentProviderError):
-            await reconcile(ctx, reservation.organisation_id, reservation.id)
-        async with ctx.uow() as uow:
-            fresh = await uow.reservations.get(reservation.organisation_id, reservation.id)
-        assert fresh is not None
-        return fresh
+            return await reconcile(ctx, organisation_id, reservation.id, reservation) or reservation
     return reservation
 
 
