@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.payment_ports import PaymentGateway
-from application.ports import Clock, Metrics, PasswordHasher, SecretHasher, TokenIssuer, UnitOfWorkFactory
+from application.ports import (
+    Clock,
+    IdempotencyStore,
+    Metrics,
+    PasswordHasher,
+    SecretHasher,
+    TokenIssuer,
+    UnitOfWorkFactory,
+)
 from application.public_ports import BookingWriter, PublicReads
 
 
@@ -32,4 +40,5 @@ class Context:
     writer: BookingWriter
     gateway: PaymentGateway
     metrics: Metrics
+    idempotency: IdempotencyStore
     policy: Policy = Policy()

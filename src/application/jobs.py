@@ -18,6 +18,7 @@ log = logging.getLogger("booking.jobs")
 RECONCILE_AFTER = timedelta(minutes=3)  # a payment pending this long without a webhook is asked about
 RECONCILE_EVERY = timedelta(minutes=1)
 COMPLETE_AFTER = timedelta(minutes=0)
+KEY_RETENTION = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,14 @@ async def complete_past(ctx: Context) -> int:
     return count
 
 
+async def forget_old_keys(ctx: Context) -> int:
+    """Idempotency keys past their 24 hours: the table does not grow with history."""
+    return await ctx.idempotency.forget_before(ctx.clock.now() - KEY_RETENTION, 5_000)
+
+
 async def run_once(ctx: Context) -> Round:
     done = Round(await expire_lapsed_holds(ctx), await reconcile_pending(ctx), await complete_past(ctx))
+    await forget_old_keys(ctx)
     ctx.metrics.holds_expired(done.expired)
     ctx.metrics.payments_reconciled(done.reconciled)
     return done

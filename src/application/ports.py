@@ -286,6 +286,9 @@ class IdempotencyStore(Protocol):
         self, organisation_id: int, scope: str, key: str, response: StoredResponse
     ) -> None: ...
     async def release(self, organisation_id: int, scope: str, key: str) -> None: ...
+    async def forget_before(self, before: datetime, limit: int) -> int:
+        """Drop keys older than `before` (past their 24 hours they answer nothing any more)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         rt = runtime or build_runtime(settings)
         app.state.runtime = rt
         app.state.ctx = rt.ctx
-        app.state.idempotency = rt.idempotency
         worker = asyncio.create_task(work_forever(rt.ctx)) if settings.run_worker else None
         try:
             yield

@@ -34,7 +34,6 @@ class Runtime:
     engine: AsyncEngine
     read_engine: AsyncEngine  # the same pool in AUTOCOMMIT: single reads without BEGIN and ROLLBACK
     ctx: Context
-    idempotency: SqlIdempotencyStore
 
     async def close(self) -> None:
         close = getattr(self.ctx.gateway, "close", None)
@@ -112,6 +111,7 @@ def build_runtime(settings: Settings) -> Runtime:
         writer=SqlBookingWriter(read_engine),
         gateway=make_gateway(settings, engine),
         metrics=PrometheusMetrics(),
+        idempotency=SqlIdempotencyStore(engine),
         policy=policy,
     )
-    return Runtime(settings, engine, read_engine, ctx, SqlIdempotencyStore(engine))
+    return Runtime(settings, engine, read_engine, ctx)

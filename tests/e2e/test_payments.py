@@ -413,6 +413,20 @@ def test_the_worker_expires_holds_and_heals_lost_webhooks(
     http: httpx.Client, standin: StandIn, shop: Shop, database_url: str, paid_server: Server
 ) -> None:
     lapsing = shop.reserve(http, start_at(days=24)).json()
+    keyed = shop.owner.post(
+        "/api/reservations",
+        headers={"Idempotency-Key": "old-key-1"},
+        json={
+            "resourceId": shop.resource_id,
+            "startTime": "2026-02-05T10:00:00Z",
+            "endTime": "2026-02-05T11:00:00Z",
+        },
+    )
+    assert keyed.status_code == 201
+    sql(
+        database_url,
+        "UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE key = 'old-key-1'",
+    )
     lost = shop.reserve(http, start_at(days=24, hour=15)).json()
     standin.pay(lost["stripeCheckoutSessionId"])  # paid, webhook lost
     sql(
@@ -440,6 +454,7 @@ def test_the_worker_expires_holds_and_heals_lost_webhooks(
         wait_for(lambda: shop.reservation(lapsing["reservationId"])["status"] == "expired")
         wait_for(lambda: shop.reservation(lost["reservationId"])["status"] == "confirmed")
         wait_for(lambda: shop.reservation(past["id"])["status"] == "completed")
+        wait_for(lambda: not sql(database_url, "SELECT 1 FROM idempotency_keys WHERE key = 'old-key-1'"))
     finally:
         worker.stop()
     assert shop.reservation(lapsing["reservationId"])["paymentStatus"] == "expired"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -72,6 +74,11 @@ class SqlIdempotencyStore:
                     locked_until=None,
                 )
             )
+
+    async def forget_before(self, before: datetime, limit: int) -> int:
+        old = select(keys.c.id).where(keys.c.created_at < before).limit(limit).scalar_subquery()
+        async with translated(), self._engine.begin() as conn:
+            return int((await conn.execute(delete(keys).where(keys.c.id.in_(old)))).rowcount)
 
     async def release(self, organisation_id: int, scope: str, key: str) -> None:
         async with translated(), self._engine.begin() as conn:

@@ -76,4 +76,4 @@ class ManageController(Controller):
             return await run()
         organisation_id = await self_service.organisation_of(ctx, manage_token)
         scope = "manage:" + hashlib.sha256(manage_token.encode()).hexdigest()
-        return await idempotent(request, request.app.state.idempotency, organisation_id, scope, run)
+        return await idempotent(request, ctx.idempotency, organisation_id, scope, run)

@@ -102,9 +102,7 @@ class RefundsController(Controller):
             )
 
         organisation_id, _ = authorize(caller, money.REFUND)
-        return await idempotent(
-            request, request.app.state.idempotency, organisation_id, caller_scope(caller), run
-        )
+        return await idempotent(request, ctx.idempotency, organisation_id, caller_scope(caller), run)
 
     @get("/payments")
     async def ledger(

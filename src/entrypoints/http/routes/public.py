@@ -135,7 +135,7 @@ async def _retry(
         done = await checkout_retry(ctx, entry, organisation_id, data.session_id)
         return json_response(reserved_out(done, status_url(ctx, entry)), 200)
 
-    return await idempotent(request, request.app.state.idempotency, organisation_id, _page_scope(entry), run)
+    return await idempotent(request, ctx.idempotency, organisation_id, _page_scope(entry), run)
 
 
 def _page_scope(entry: Entry) -> str:
@@ -169,7 +169,7 @@ async def _reserve(
     if request.headers.get("idempotency-key") is None:
         return await run()
     organisation_id = await storefront.organisation_id_of(ctx, entry)
-    return await idempotent(request, request.app.state.idempotency, organisation_id, _page_scope(entry), run)
+    return await idempotent(request, ctx.idempotency, organisation_id, _page_scope(entry), run)
 
 
 class SlugBookingController(Controller):

@@ -82,9 +82,7 @@ class ReservationsController(Controller):
             return json_response(present.reservation(created), 201, _etag(created))
 
         organisation_id, _ = authorize(caller, booking.WRITE)
-        return await idempotent(
-            request, request.app.state.idempotency, organisation_id, caller_scope(caller), run
-        )
+        return await idempotent(request, ctx.idempotency, organisation_id, caller_scope(caller), run)
 
     @get("/")
     async def list_reservations(
@@ -163,6 +161,4 @@ class ReservationsController(Controller):
             return json_response(out, 200, _etag(done.reservation))
 
         organisation_id, _ = authorize(caller, booking.WRITE)
-        return await idempotent(
-            request, request.app.state.idempotency, organisation_id, caller_scope(caller), run
-        )
+        return await idempotent(request, ctx.idempotency, organisation_id, caller_scope(caller), run)
