@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.postgres.base import raw_connection
 from adapters.postgres.errors import translated
 from adapters.postgres.reservation_repo import SqlReservations
 from adapters.postgres.reservation_rows import (
@@ -33,9 +34,7 @@ class SqlBookingWriter:
         values["cancellation_policy_snapshot"] = json.dumps(values["cancellation_policy_snapshot"])
         values["alloc_resources"] = [a.resource_id for a in reservation_.allocations]
         values["alloc_quantities"] = [a.quantity for a in reservation_.allocations]
-        async with translated(), self._engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
-            assert raw is not None
+        async with raw_connection(self._engine) as raw:
             row = await raw.fetchrow(INSERT_POSITIONAL, *(values[name] for name in INSERT_NAMES))
         assert row is not None
         allocations = [[a.resource_id, a.quantity] for a in reservation_.allocations]

@@ -89,5 +89,5 @@ async def translated() -> AsyncIterator[None]:
         raise translate(error) from error
     except asyncpg.PostgresError as error:  # raised on the raw connections of the hot paths
         raise translate_driver(error) from error
-    except (OSError, ConnectionError, asyncpg.InterfaceError) as error:
+    except (OSError, ConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
         raise Unavailable("the database is unreachable; try again") from error

@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres import mappers
-from adapters.postgres.errors import translated
+from adapters.postgres.base import raw_connection
 from adapters.postgres.reservation_rows import usage_of
 from application.public_ports import BookingView, PublicReads, ViewWindow
 from domain.catalog import Resource
@@ -114,9 +114,7 @@ class SqlPublicReads(PublicReads):
         window: ViewWindow,
         now: datetime,
     ) -> BookingView | None:
-        async with translated(), self._engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
-            assert raw is not None
+        async with raw_connection(self._engine) as raw:
             row = await raw.fetchrow(
                 _VIEW, token, slug, resource_type_id, window.day, window.start, window.end
             )

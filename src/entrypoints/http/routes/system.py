@@ -29,7 +29,11 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
     """200 only while the database answers: one round trip."""
     try:
         async with asyncio.timeout(2), request.app.state.runtime.read_engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception:
+            try:
+                await conn.execute(text("SELECT 1"))
+            except BaseException:
+                await conn.invalidate()  # a probe cut off mid-query must not go back to the pool
+                raise
+    except Exception:  # any failure means not ready
         return Response({"status": "unavailable", "database": "down"}, status_code=503)
     return Response({"status": "ready", "database": "up"})
