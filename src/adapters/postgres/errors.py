@@ -45,6 +45,14 @@ def _constraint(error: DBAPIError) -> str:
     return str(getattr(cause, "constraint_name", None) or "")
 
 
+def _client_side(error: Exception) -> bool:
+    """asyncpg lost track of its connection (a query cut off mid-way): the connection is unusable."""
+    orig = getattr(error, "orig", None)
+    return any(
+        isinstance(e, asyncpg.InternalClientError) for e in (error, orig, getattr(orig, "__cause__", None))
+    )
+
+
 def translate_driver(error: Exception) -> DomainError:
     """The domain error an asyncpg error (raised outside SQLAlchemy) means for the caller."""
     return _translate(
@@ -73,8 +81,10 @@ def _translate(state: str | None, constraint: str, error: Exception) -> DomainEr
         return InvalidInput(
             "a value cannot be stored: text must not contain NUL characters, numbers stay in range"
         )
-    if isinstance(error, OperationalError | InterfaceError | ConnectionError) or (
-        state is not None and (state.startswith(RETRYABLE_PREFIXES) or state in TIMEOUTS)
+    if (
+        _client_side(error)
+        or isinstance(error, OperationalError | InterfaceError | ConnectionError)
+        or (state is not None and (state.startswith(RETRYABLE_PREFIXES) or state in TIMEOUTS))
     ):
         return Unavailable("the database is unavailable or busy; try again")
     raise error

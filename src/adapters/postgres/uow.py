@@ -25,6 +25,7 @@ from application.ports import (
     ResourceTypes,
     Users,
 )
+from domain.errors import Unavailable
 
 
 class SqlUnitOfWork:
@@ -82,7 +83,10 @@ class SqlUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
-            if self._tx is not None and self._tx.is_active:
+            if isinstance(exc, Unavailable) and self._conn is not None:
+                # The database or this connection failed under us: drop it rather than pool it.
+                await self._conn.invalidate()
+            elif self._tx is not None and self._tx.is_active:
                 await self._tx.rollback()
         except Exception:  # noqa: S110 - a broken connection is discarded below; the first error wins
             pass
