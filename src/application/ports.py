@@ -19,6 +19,9 @@ from domain.reservation import Reservation
 T = TypeVar("T")
 
 
+MAX_OFFSET = 10_000  # deeper pages would cost a scan each; a filter finds old rows instead
+
+
 @dataclass(frozen=True)
 class PageRequest:
     page: int = 1
@@ -60,6 +63,8 @@ class ReservationFilter:
     statuses: tuple[str, ...] = ()
     start_from: datetime | None = None
     end_to: datetime | None = None
+    reference: str | None = None
+    customer_email: str | None = None  # matched case-insensitively
 
 
 @dataclass(frozen=True)

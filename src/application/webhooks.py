@@ -19,12 +19,18 @@ Handler = Callable[[Context, UnitOfWork, dict[str, Any]], Awaitable[None]]
 async def reservation_of(uow: UnitOfWork, obj: dict[str, Any]) -> Reservation | None:
     """The reservation an event's object names in its metadata (locked), else by its Checkout Session."""
     metadata = obj.get("metadata") or {}
-    reservation_id, organisation_id = metadata.get("reservation_id"), metadata.get("organisation_id")
-    if str(reservation_id or "").isdigit() and str(organisation_id or "").isdigit():
-        return await uow.reservations.get(int(str(organisation_id)), int(str(reservation_id)), lock=True)
+    reservation_id = _id(metadata.get("reservation_id"))
+    organisation_id = _id(metadata.get("organisation_id"))
+    if reservation_id is not None and organisation_id is not None:
+        return await uow.reservations.get(organisation_id, reservation_id, lock=True)
     if obj.get("object") == "checkout.session" and obj.get("id"):
         return await uow.reservations.by_checkout_session(obj["id"], lock=True)
     return None
+
+
+def _id(value: object) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def _intent_id(obj: dict[str, Any]) -> str | None:

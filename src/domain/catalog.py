@@ -12,7 +12,7 @@ from domain.errors import InvalidInput
 from domain.hours import OpeningHours, validate_overrides, validate_weekly
 from domain.money import is_currency
 from domain.slots import SlotRules
-from domain.timezones import zone
+from domain.timezones import is_place_zone, zone
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
 
@@ -34,11 +34,13 @@ def validate_currency(code: str, field_name: str = "currency") -> str:
 
 
 def validate_timezone(name: str) -> str:
-    """An IANA zone name."""
+    """An IANA zone name of a place (Europe/Berlin) or UTC."""
     try:
         zone(name)
     except ValueError as exc:
         raise InvalidInput(str(exc), "timezone") from exc
+    if not is_place_zone(name):
+        raise InvalidInput(f"{name!r} is not the zone of a place; use e.g. Europe/Berlin or UTC", "timezone")
     return name
 
 

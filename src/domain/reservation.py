@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.allocation import Allocation
 from domain.cancellation import PolicyTier
@@ -42,10 +42,18 @@ def units_for(start: datetime, end: datetime, slot_minutes: int, quantity: int) 
     return max(1, slots) * quantity
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def check_times(start: datetime, end: datetime) -> None:
-    """Aware instants with the start before the end, within a sane span."""
+    """Aware instants with the start before the end, within a sane span and between 1900 and 2200."""
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("instants need an offset or Z", "startTime")
+    if not EARLIEST <= start < LATEST:
+        raise InvalidInput("startTime must lie between 1900 and 2200", "startTime")
+    if not EARLIEST <= end <= LATEST:
+        raise InvalidInput("endTime must lie between 1900 and 2200", "endTime")
     if end <= start:
         raise InvalidInput("endTime must be after startTime", "endTime")
     if end - start > timedelta(days=31):
@@ -69,6 +77,7 @@ class Reservation:
     source: str = "staff"
     requires_payment: bool = False
     payment_required_snapshot: bool = False
+    approval_required: bool = False  # the type's requiresApproval when it was booked
     cancellation_policy_snapshot: tuple[PolicyTier, ...] = ()
     allocations: list[Allocation] = field(default_factory=list)
     allocation_mode: str = "best_fit"
@@ -84,6 +93,7 @@ class Reservation:
     created_by_user_id: int | None = None
     api_key_id: int | None = None
     manage_token_nonce: str | None = None
+    deleted_at: datetime | None = None  # removed by staff: history only, never booked again
 
     @property
     def resource_ids(self) -> list[int]:

@@ -8,6 +8,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 _MINUTE = timedelta(minutes=1)
 
 
+# IANA areas whose zones are places; "localtime", "Factory", POSIX rules (EST5EDT), bare abbreviations (CET)
+# and Etc/GMT+5 (whose sign is inverted) are not, and neither are the old one-word country links.
+PLACE_AREAS = frozenset(
+    "Africa America Antarctica Arctic Asia Atlantic Australia Europe Indian Pacific "
+    "US Canada Brazil Mexico Chile".split()
+)
+
+
+def is_place_zone(name: str) -> bool:
+    """Whether an IANA name is one an organisation may choose: a place (Area/Location) or UTC."""
+    return name == "UTC" or (name.split("/", 1)[0] in PLACE_AREAS and "/" in name)
+
+
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name; ValueError for an unknown one."""
     if not name or name != name.strip() or name not in _names():

@@ -30,6 +30,7 @@ from entrypoints.http.routes.public import SlugBookingController, TokenBookingCo
 from entrypoints.http.routes.reservations import ReservationsController
 from entrypoints.http.routes.sandbox import SandboxController
 from entrypoints.http.routes.system import health, metrics, ready
+from entrypoints.http.strict import strict_request
 from entrypoints.settings import Settings
 from entrypoints.worker import work_forever
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
             "page": Provide(provide_page, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=strict_request,
         lifespan=[lifespan],
         middleware=[RateLimitMiddleware(limiter, settings.trusted_proxies, PrometheusMetrics())],
         openapi_config=openapi,

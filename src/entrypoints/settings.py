@@ -82,8 +82,9 @@ class Settings:
             and not (self.stripe_webhook_secret or self.stripe_connect_webhook_secret)
         ):
             raise SettingsError("production needs STRIPE_WEBHOOK_SECRET to verify Stripe's webhooks")
-        if not 30 <= self.hold_minutes <= 1440:
-            raise SettingsError("HOLD_MINUTES must be between 30 and 1440")
+        if not 30 <= self.hold_minutes <= 1439:
+            # Checkout's expires_at is the hold end, HOLD_MINUTES + 1 ahead; Stripe refuses more than 24 h.
+            raise SettingsError("HOLD_MINUTES must be between 30 and 1439")
         if not 0 <= self.platform_commission_bps <= 10_000:
             raise SettingsError("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
         if not self.jwt_secret:

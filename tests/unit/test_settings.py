@@ -71,6 +71,8 @@ def test_overrides(tmp_path: Path) -> None:
         ),
         ({"HOLD_MINUTES": "29"}, "HOLD_MINUTES"),
         ({"HOLD_MINUTES": "1441"}, "HOLD_MINUTES"),
+        # defect 8: 1440 + the extra minute puts Checkout's expires_at past Stripe's 24 hours
+        ({"HOLD_MINUTES": "1440"}, "HOLD_MINUTES"),
         ({"PLATFORM_COMMISSION_BPS": "10001"}, "PLATFORM_COMMISSION_BPS"),
         ({"TRUSTED_PROXIES": "not-a-network"}, "TRUSTED_PROXIES"),
         ({"APP_ENV": "staging"}, "APP_ENV"),
@@ -81,6 +83,10 @@ def test_overrides(tmp_path: Path) -> None:
 def test_refused_configurations(tmp_path: Path, env: dict[str, str], complaint: str) -> None:
     with pytest.raises(SettingsError, match=complaint):
         from_env(env, state_dir=tmp_path)
+
+
+def test_the_longest_hold_checkout_accepts(tmp_path: Path) -> None:
+    assert from_env({"HOLD_MINUTES": "1439"}, state_dir=tmp_path).hold_minutes == 1439
 
 
 def test_production_with_everything_set_starts(tmp_path: Path) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
+import msgspec
 import stripe
 
 from application.payment_ports import (
@@ -15,7 +15,7 @@ from application.payment_ports import (
     PaymentEvent,
     RefundResult,
 )
-from domain.errors import InvalidSignature, PaymentProviderError
+from domain.errors import InvalidInput, InvalidSignature, PaymentProviderError
 
 log = logging.getLogger("booking.stripe")
 
@@ -184,17 +184,43 @@ class StripeGateway:
         return verified_event(payload, signature, self._secrets)
 
 
+class _EventData(msgspec.Struct):
+    object: dict[str, Any]
+
+
+class _Event(msgspec.Struct):
+    """The part of Stripe's event envelope we act on; anything else in it is ignored."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    type: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    data: _EventData
+    account: str | None = None
+
+
 def verified_event(payload: bytes, signature: str | None, secrets: list[str]) -> PaymentEvent:
-    """The event of a payload signed by one of the secrets in time; InvalidSignature otherwise."""
+    """The event of a payload signed by one of the secrets in time; InvalidSignature otherwise, and
+    InvalidInput for a signed payload that is not an event (nothing is applied either way)."""
     if not signature or not secrets:
         raise InvalidSignature("the Stripe-Signature header is missing")
-    for secret in secrets:
-        try:
-            stripe.Webhook.construct_event(payload, signature, secret, tolerance=SIGNATURE_TOLERANCE)
-        except stripe.SignatureVerificationError:
-            continue
-        except ValueError as exc:
-            raise InvalidSignature("the payload is not a Stripe event") from exc
-        event = json.loads(payload)
-        return PaymentEvent(event["id"], event["type"], event["data"]["object"], event.get("account"))
-    raise InvalidSignature("the signature does not match, or is older than 300 seconds")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidSignature("the payload is not UTF-8") from exc
+    # The signature is checked on the raw text first: nothing unsigned is ever parsed.
+    if not any(_signed_by(text, signature, secret) for secret in secrets):
+        raise InvalidSignature("the signature does not match, or is older than 300 seconds")
+    try:
+        event = msgspec.json.decode(payload, type=_Event)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidInput(f"the payload is not a Stripe event: {exc}", "body") from None
+    except RecursionError:
+        raise InvalidInput("the payload is nested too deeply", "body") from None
+    return PaymentEvent(event.id, event.type, event.data.object, event.account)
+
+
+def _signed_by(text: str, signature: str, secret: str) -> bool:
+    try:
+        stripe.WebhookSignature.verify_header(text, signature, secret, tolerance=SIGNATURE_TOLERANCE)
+    except stripe.SignatureVerificationError:
+        return False
+    return True

@@ -68,7 +68,7 @@ def translate(error: DBAPIError) -> DomainError:
 def _translate(state: str | None, constraint: str, error: Exception) -> DomainError:
     if state == EXCLUSION or constraint == "reservation_allocations_capacity":
         return CapacityConflict("not enough free capacity for the requested time")
-    if state == UNIQUE and constraint == "uq_reservations_organisation_id_reference":
+    if state == UNIQUE and constraint == "uq_reservations_reference":
         return ReferenceCollision("the reference is taken; draw another")
     if state == UNIQUE:
         return AlreadyExists(UNIQUE_MESSAGES.get(constraint, "that already exists"))

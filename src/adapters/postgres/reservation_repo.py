@@ -114,13 +114,22 @@ class SqlReservations(Repository):
             conditions.append(res.c.end_time > query.start_from)
         if query.end_to is not None:
             conditions.append(res.c.start_time < query.end_to)
+        if query.reference is not None:
+            conditions.append(res.c.reference == query.reference.upper())
+        if query.customer_email is not None:
+            conditions.append(func.lower(res.c.customer_email) == query.customer_email.lower())
         total = await self.scalar(select(func.count()).select_from(res).where(*conditions))
-        rows = await self.rows(
-            select(res, _allocations)
+        # The page's ids first, so that the allocations subquery runs for the returned rows only.
+        ids = (
+            select(res.c.id)
             .where(*conditions)
             .order_by(res.c.start_time, res.c.id)
             .limit(page.limit)
             .offset(page.offset)
+            .scalar_subquery()
+        )
+        rows = await self.rows(
+            select(res, _allocations).where(res.c.id.in_(ids)).order_by(res.c.start_time, res.c.id)
         )
         return Page([reservation(r) for r in rows], int(total or 0), page)
 

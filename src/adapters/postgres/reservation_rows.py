@@ -65,6 +65,7 @@ COLUMNS = (
     "quote_total",
     "quote_currency",
     "payment_required_snapshot",
+    "approval_required",
     "cancellation_policy_snapshot",
     "allocation_mode",
     "hold_expires_at",
@@ -135,6 +136,7 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         "quote_total": r.quote.total,
         "quote_currency": r.quote.currency,
         "payment_required_snapshot": r.payment_required_snapshot,
+        "approval_required": r.approval_required,
         "cancellation_policy_snapshot": policy_to_json(r.cancellation_policy_snapshot),
         "allocation_mode": r.allocation_mode,
         "hold_expires_at": r.hold_expires_at,
@@ -174,6 +176,7 @@ def reservation(row: Mapping[Any, Any]) -> Reservation:
         source=row["source"],
         requires_payment=row["requires_payment"],
         payment_required_snapshot=row["payment_required_snapshot"],
+        approval_required=row["approval_required"],
         cancellation_policy_snapshot=policy_from_json(row["cancellation_policy_snapshot"]),
         allocations=[Allocation(rid, q) for rid, q in (row["allocations"] or [])],
         allocation_mode=row["allocation_mode"],
@@ -189,6 +192,7 @@ def reservation(row: Mapping[Any, Any]) -> Reservation:
         created_by_user_id=row["created_by_user_id"],
         api_key_id=row["api_key_id"],
         manage_token_nonce=row["manage_token_nonce"],
+        deleted_at=row.get("deleted_at"),
     )
 
 

@@ -236,6 +236,8 @@ reservations = Table(
     Column("hold_expires_at", DateTimeUTC(timezone=True), nullable=True),
     Column("stripe_checkout_session_id", Text, nullable=True),
     Column("checkout_attempt", Integer, nullable=False, server_default="0"),
+    Column("checkout_claimed_until", DateTimeUTC(timezone=True), nullable=True),
+    Column("approval_required", Boolean, nullable=False, server_default="false"),
     Column("last_reconciled_at", DateTimeUTC(timezone=True), nullable=True),
     Column("manage_token_hash", Text, nullable=True),
     Column("manage_token_nonce", Text, nullable=True),
@@ -255,7 +257,8 @@ reservations = Table(
     ForeignKeyConstraint(["created_by_user_id"], ["users.id"], ondelete="SET NULL"),
     ForeignKeyConstraint(["api_key_id"], ["api_keys.id"], ondelete="SET NULL"),
     UniqueConstraint("organisation_id", "id", name="uq_reservations_organisation_id_id"),
-    UniqueConstraint("organisation_id", "reference", name="uq_reservations_organisation_id_reference"),
+    UniqueConstraint("reference", name="uq_reservations_reference"),
+    Index("ix_reservations_organisation_id_customer_email", "organisation_id", text("lower(customer_email)")),
     Index("uq_reservations_manage_token_hash", "manage_token_hash", unique=True),
     Index("ix_reservations_organisation_id_start_time", "organisation_id", "start_time"),
     Index("ix_reservations_stripe_checkout_session_id", "stripe_checkout_session_id"),
@@ -275,6 +278,23 @@ reservations = Table(
     CheckConstraint(_in("status", RESERVATION_STATUSES), name="status"),
     CheckConstraint(_in("payment_status", PAYMENT_STATUSES), name="payment_status"),
     CheckConstraint("quote_total = quote_subtotal + quote_service_fee + quote_taxes", name="quote_total"),
+)
+
+# Every Checkout Session a reservation has had: an older session id still leads to its reservation.
+checkout_sessions = Table(
+    "checkout_sessions",
+    metadata,
+    Column("session_id", Text, primary_key=True),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=False),
+    _created(),
+    ForeignKeyConstraint(
+        ["organisation_id", "reservation_id"],
+        ["reservations.organisation_id", "reservations.id"],
+        name="fk_checkout_sessions_reservation",
+        ondelete="CASCADE",
+    ),
+    Index("ix_checkout_sessions_reservation_id", "reservation_id"),
 )
 
 reservation_allocations = Table(

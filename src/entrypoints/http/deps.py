@@ -10,9 +10,10 @@ from litestar.params import Parameter
 
 from application.access import caller_from_api_key, caller_from_token
 from application.context import Context
-from application.ports import PageRequest
+from application.ports import MAX_OFFSET, PageRequest
 from domain.errors import InvalidInput, Unauthorized
 from domain.identity import Caller
+from entrypoints.http.schemas.common import MAX_ID, ascii_int
 
 
 def provide_ctx(state: State) -> Context:
@@ -23,9 +24,10 @@ def provide_ctx(state: State) -> Context:
 def _organisation_header(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit() or not 1 <= int(value) <= 9_007_199_254_740_991:
+    number = ascii_int(value)
+    if number is None or not 1 <= number <= MAX_ID:
         raise InvalidInput("X-Organisation-Id is a positive integer", "X-Organisation-Id")
-    return int(value)
+    return number
 
 
 async def provide_caller(request: Request[Any, Any, Any], ctx: Context) -> Caller:
@@ -47,4 +49,9 @@ def provide_page(
     page_number: Annotated[int, Parameter(query="page", ge=1, le=1_000_000, required=False)] = 1,
     page_size: Annotated[int, Parameter(query="limit", ge=1, le=100, required=False)] = 20,
 ) -> PageRequest:
-    return PageRequest(page_number, page_size)
+    page = PageRequest(page_number, page_size)
+    if page.offset > MAX_OFFSET:
+        raise InvalidInput(
+            f"pages reach {MAX_OFFSET} rows deep; narrow the list with its filters instead", "page"
+        )
+    return page

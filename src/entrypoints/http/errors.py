@@ -117,6 +117,12 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, A
     return problem(status, code, title, detail, errors, headers or None)
 
 
+def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    # Only an input nested beyond reason recurses this far: refused like any malformed body.
+    detail = "the request is nested too deeply"
+    return problem(400, "VALIDATION_ERROR", "Invalid request", detail, [{"field": "body", "message": detail}])
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, request.scope.get("path"))
     return problem(
@@ -129,5 +135,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: _validation,
     NotAuthorizedException: _http,
     HTTPException: _http,
+    RecursionError: _too_deep,
     Exception: _unexpected,
 }

@@ -21,7 +21,7 @@ from domain.identity import Caller
 from domain.reservation import Customer, Reservation
 from entrypoints.http import present
 from entrypoints.http.idempotency import caller_scope, idempotent, json_response
-from entrypoints.http.schemas.common import pagination
+from entrypoints.http.schemas.common import ascii_int, pagination
 from entrypoints.http.schemas.reservations import (
     CancelBody,
     CancellationOut,
@@ -47,10 +47,10 @@ def _etag(reservation: Reservation) -> dict[str, str]:
 def _if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    version = ascii_int(value.strip().removeprefix("W/").strip('"'))
+    if version is None:
         raise InvalidInput('If-Match is a version in quotes, e.g. "3"', "If-Match")
-    return int(text)
+    return version
 
 
 class ReservationsController(Controller):
@@ -96,15 +96,23 @@ class ReservationsController(Controller):
         resource_type_id: Annotated[
             int | None, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991, required=False)
         ] = None,
-        status: Annotated[str | None, Parameter(query="status", max_length=200, required=False)] = None,
+        status: Annotated[list[str] | None, Parameter(query="status", max_items=10, required=False)] = None,
         start_from: Annotated[datetime | None, Parameter(query="startFrom", required=False)] = None,
         end_to: Annotated[datetime | None, Parameter(query="endTo", required=False)] = None,
+        reference: Annotated[
+            str | None, Parameter(query="reference", min_length=1, max_length=40, required=False)
+        ] = None,
+        customer_email: Annotated[
+            str | None, Parameter(query="customerEmail", min_length=1, max_length=254, required=False)
+        ] = None,
     ) -> ReservationList:
         for name, value in (("startFrom", start_from), ("endTo", end_to)):
             if value is not None and value.tzinfo is None:
                 raise InvalidInput("an instant needs an offset or Z", name)
-        statuses = tuple(s for s in (status or "").split(",") if s)
-        query = ReservationFilter(resource_id, resource_type_id, statuses, start_from, end_to)
+        statuses = tuple(s for value in status or [] for s in value.split(",") if s)
+        query = ReservationFilter(
+            resource_id, resource_type_id, statuses, start_from, end_to, reference, customer_email
+        )
         found = await booking.list_reservations(ctx, caller, query, page)
         return ReservationList([present.reservation(r) for r in found.items], pagination(found))  # type: ignore[arg-type]
 

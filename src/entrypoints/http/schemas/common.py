@@ -54,6 +54,16 @@ class PolicyTierOut(Out):
     refund_percent: int
 
 
+MAX_ID = 9_007_199_254_740_991
+
+
+def ascii_int(text: str) -> int | None:
+    """A non-negative integer written in ASCII digits only ('²' and '٣' are digits to Python, not to us)."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 20:
+        return None
+    return int(text)
+
+
 def utc(value: datetime | None) -> datetime | None:
     """Responses always carry UTC instants."""
     return value.astimezone(UTC) if value is not None else None
