@@ -11,6 +11,7 @@ Create Date: 2026-12-01
 - `reservations.checkout_claimed_until`: a checkout-retry in flight; a concurrent one is refused.
 - `checkout_sessions`: every Checkout Session a reservation ever had, so that an older session id still
   finds its reservation (the customer's browser may come back with it).
+- `ix_reservations_awaiting_provider` keeps the worker's reconciliation claim off the history.
 - `lower(customer_email)` is indexed per organisation for the staff list's `customerEmail` filter.
 """
 
@@ -50,6 +51,15 @@ END $$
 """
 
 
+# Rows the worker's reconciliation may claim: holds awaiting payment, and lapsed or cancelled ones whose
+# session was not yet seen to end.
+AWAITING_PROVIDER = (
+    "requires_payment AND stripe_checkout_session_id IS NOT NULL"
+    " AND status IN ('pending_payment', 'expired', 'cancelled')"
+    " AND payment_status IN ('pending', 'processing', 'failed', 'expired')"
+)
+
+
 def upgrade() -> None:
     op.execute(DEDUPLICATE)
     op.drop_constraint("uq_reservations_organisation_id_reference", "reservations", type_="unique")
@@ -58,6 +68,12 @@ def upgrade() -> None:
         "ix_reservations_organisation_id_customer_email",
         "reservations",
         ["organisation_id", sa.text("lower(customer_email)")],
+    )
+    op.create_index(
+        "ix_reservations_awaiting_provider",
+        "reservations",
+        ["checkout_started_at"],
+        postgresql_where=sa.text(AWAITING_PROVIDER),
     )
     op.add_column(
         "reservations", sa.Column("approval_required", sa.Boolean(), server_default="false", nullable=False)
@@ -90,6 +106,7 @@ def downgrade() -> None:
     op.drop_table("checkout_sessions")
     op.drop_column("reservations", "checkout_claimed_until")
     op.drop_column("reservations", "approval_required")
+    op.drop_index("ix_reservations_awaiting_provider", table_name="reservations")
     op.drop_index("ix_reservations_organisation_id_customer_email", table_name="reservations")
     op.drop_constraint("uq_reservations_reference", "reservations", type_="unique")
     op.create_unique_constraint(

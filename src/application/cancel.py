@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from application.access import authorize
+from application.checkout import end_open_session
 from application.context import Context
 from application.payments import refund_payment
 from application.ports import UnitOfWork
 from application.reservations import WRITE
 from domain.access import Permission, Role
-from domain.cancellation import policy_refund
-from domain.errors import InvalidInput, NotFound, PaymentProviderError, RefundExceedsPayment
+from domain.cancellation import policy_refund, refund_due
+from domain.errors import InvalidInput, NotFound, RefundExceedsPayment
 from domain.identity import Caller
 from domain.payment import Payment, Refund, refundable, refunded_for
 from domain.reservation import Reservation
@@ -43,6 +43,13 @@ def check_reason(reason: str | None) -> None:
         raise InvalidInput("a reason of at most 500 characters", "reason")
 
 
+def refund_rule(reservation: Reservation, rule: str) -> str:
+    """The rule a cancellation refunds by: a paid booking that staff never approved gets everything back."""
+    if rule == "policy" and reservation.awaits_approval and reservation.requires_payment:
+        return "full"
+    return rule
+
+
 async def money_back(
     uow: UnitOfWork, reservation: Reservation, rule: str, now: datetime
 ) -> tuple[Payment | None, int]:
@@ -58,21 +65,16 @@ async def money_back(
     by_policy = policy_refund(
         reservation.cancellation_policy_snapshot, q.subtotal, q.taxes, reservation.start_time, now
     )
-    return booking, min(by_policy, left)
+    already = sum(refunded_for(p, refunds) for p in payments if p.kind == "booking")
+    return booking, refund_due(by_policy, already, left)
 
 
 async def cancel_with_refund(
     ctx: Context, uow: UnitOfWork, reservation: Reservation, reason: str | None, rule: str, key: str
-) -> tuple[Cancellation, str | None]:
-    """Cancel (status machine permitting) and refund by the rule, in the caller's unit of work.
-
-    Also returns the Checkout Session left open by an unpaid hold, to expire once the caller committed."""
+) -> Cancellation:
+    """Cancel (status machine permitting) and refund by the rule, in the caller's unit of work."""
     now = ctx.clock.now()
-    open_session = (
-        reservation.stripe_checkout_session_id
-        if reservation.status == ReservationStatus.PENDING_PAYMENT
-        else None
-    )
+    rule = refund_rule(reservation, rule)
     reservation.move_to(ReservationStatus.CANCELLED, now)
     reservation.cancel_reason = reason
     payment, amount = await money_back(uow, reservation, rule, now)
@@ -82,35 +84,27 @@ async def cancel_with_refund(
     saved = await uow.reservations.update(reservation)
     currency = saved.quote.currency
     if refund is None:
-        return Cancellation(saved, RefundOutcome(False, 0, currency, "none")), open_session
-    return Cancellation(saved, RefundOutcome(True, refund.amount, currency, refund.status)), open_session
-
-
-async def expire_abandoned(ctx: Context, session_id: str | None) -> None:
-    """Expire the Checkout Session of a cancelled hold; it expires with the hold anyway, and a payment
-    that still lands on a cancelled reservation is refunded, so a provider failure here changes nothing."""
-    if session_id is not None:
-        with suppress(PaymentProviderError):
-            await ctx.gateway.expire_checkout(session_id)
+        return Cancellation(saved, RefundOutcome(False, 0, currency, "none"))
+    return Cancellation(saved, RefundOutcome(True, refund.amount, currency, refund.status))
 
 
 async def cancel_reservation(
     ctx: Context, caller: Caller, reservation_id: int, reason: str | None, refund: str = "policy"
 ) -> Cancellation:
-    """Staff cancel along the status machine; money goes back by the chosen rule."""
-    organisation_id, _ = authorize(caller, WRITE)
+    """Staff cancel along the status machine; money goes back by the chosen rule (all of it: admins)."""
+    organisation_id, _ = authorize(caller, REFUND if refund == "full" else WRITE)
     check_reason(reason)
     if refund not in REFUND_CHOICES:
         raise InvalidInput("refund is policy, full or none", "refund")
     async with ctx.uow() as uow:
+        found = await uow.reservations.get(organisation_id, reservation_id)
+    await end_open_session(ctx, found)  # first, and outside any transaction
+    async with ctx.uow() as uow:
         current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
         if current is None:
             raise NotFound("no such reservation")
-        done, open_session = await cancel_with_refund(
-            ctx, uow, current, reason, refund, f"refund:{reservation_id}:cancel"
-        )
+        done = await cancel_with_refund(ctx, uow, current, reason, refund, f"refund:{reservation_id}:cancel")
         await uow.commit()
-    await expire_abandoned(ctx, open_session)
     return done
 
 

@@ -16,6 +16,7 @@ from application.payment_ports import CheckoutRequest, CheckoutSession
 from application.payments import checkout_expired, payment_failed, payment_received
 from application.ports import UnitOfWork
 from application.storefront import Entry
+from domain.allocation import Bookable, buffered, fits_again
 from domain.catalog import Organisation
 from domain.errors import InvalidInput, NotFound, PaymentProviderError
 from domain.money import application_fee
@@ -83,23 +84,44 @@ async def open_session(
     return await ctx.gateway.create_checkout(request)
 
 
-def can_retry(reservation: Reservation) -> bool:
-    """Whether checkout-retry may start another payment now (capacity is checked when it does)."""
-    if not reservation.requires_payment or reservation.payment_status in (P.PROCESSING, P.SUCCEEDED):
+async def retry_possible(uow: UnitOfWork, reservation: Reservation, now: datetime) -> bool:
+    """Whether checkout-retry would succeed now: the reservation allows another attempt, and its hold
+    still stands or, lapsed, its time is still free on its resources."""
+    if not reservation.payment_retry_open(now):
         return False
-    return reservation.status in (S.PENDING_PAYMENT, S.EXPIRED) and reservation.payment_status not in (
-        P.REFUNDED,
-        P.PARTIALLY_REFUNDED,
+    org = await uow.organisations.by_id(reservation.organisation_id)
+    if org is None or not org.accepts_payments():
+        return False
+    if reservation.holds_capacity(now):
+        return True
+    return await still_free(uow, reservation, now)
+
+
+async def still_free(uow: UnitOfWork, reservation: Reservation, now: datetime) -> bool:
+    """Whether each of the reservation's allocations would fit again on its resource now."""
+    rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
+    if rt is None or not reservation.allocations:
+        return False
+    window = buffered(
+        reservation.start_time, reservation.end_time, rt.buffer_before_minutes, rt.buffer_after_minutes
     )
+    ids = reservation.resource_ids
+    usage = await uow.reservations.usage(ids, *window, now, exclude=reservation.id)
+    resources = {r.id: r for r in await uow.resources.of_types(reservation.organisation_id, [rt.id])}
+    bookable = [Bookable(r.id, r.capacity) for rid in ids if (r := resources.get(rid)) is not None]
+    return fits_again(reservation.allocations, bookable, usage.occupancies, *window)
 
 
 def awaiting_word(reservation: Reservation) -> bool:
-    """Whether the provider may know something we do not: a payment pending, or a hold that ended
-    while its session might still have been paid (a lost webhook must not keep money without a booking)."""
+    """Whether the provider may know something we do not: a payment pending, a hold that ended while its
+    session might still have been paid, or a cancelled hold whose session was not seen to end (a lost
+    webhook must not keep money without a booking)."""
     if not reservation.requires_payment or reservation.stripe_checkout_session_id is None:
         return False
     if reservation.status == S.PENDING_PAYMENT:
         return True
+    if reservation.status == S.CANCELLED:
+        return reservation.payment_status in (P.PENDING, P.PROCESSING, P.FAILED)
     return reservation.status == S.EXPIRED and reservation.payment_status in (
         P.EXPIRED,
         P.PROCESSING,
@@ -143,22 +165,31 @@ async def reconcile(
     reservation = known
     if reservation is None:
         async with ctx.uow() as uow:
-            reservation = await uow.reservations.get(organisation_id, reservation_id)
+            reservation = await uow.reservations.get(organisation_id, reservation_id, include_deleted=True)
     session_id = reservation.stripe_checkout_session_id if reservation is not None else None
     if reservation is None or session_id is None or not awaiting_word(reservation):
         return reservation
     session = await ctx.gateway.retrieve_checkout(session_id)
+    if session.status == "open" and reservation.status == S.CANCELLED:
+        # Cancelled while its session stayed open (the provider failed then): end it now.
+        session = await ctx.gateway.expire_checkout(session_id)
     async with ctx.uow() as uow:
-        current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+        current = await uow.reservations.get(organisation_id, reservation_id, lock=True, include_deleted=True)
         if current is None or current.stripe_checkout_session_id != session_id or not awaiting_word(current):
             return current
         await apply_session(ctx, uow, current, session)
-        fresh = await uow.reservations.get(organisation_id, reservation_id)
+        fresh = await uow.reservations.get(organisation_id, reservation_id, include_deleted=True)
         await uow.commit()
     return fresh
 
 
-async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -> Reservation:
+@dataclass(frozen=True)
+class CheckoutState:
+    reservation: Reservation
+    can_retry: bool
+
+
+async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -> CheckoutState:
     """The reservation behind a session of this organisation, reconciled while a payment is pending."""
     async with ctx.uow() as uow:
         reservation = await uow.reservations.by_checkout_session(session_id)
@@ -171,14 +202,16 @@ async def checkout_status(ctx: Context, organisation_id: int, session_id: str) -
     if due:
         # With the provider down, answer with what we know; the worker reconciles later.
         with suppress(PaymentProviderError):
-            return await reconcile(ctx, organisation_id, reservation.id, reservation) or reservation
-    return reservation
+            reservation = await reconcile(ctx, organisation_id, reservation.id, reservation) or reservation
+    async with ctx.uow() as uow:
+        retry = await retry_possible(uow, reservation, ctx.clock.now())
+    return CheckoutState(reservation, retry)
 
 
 @dataclass
 class Reserved:
     reservation: Reservation
-    manage_token: str
+    manage_token: str | None  # None on checkout-retry: a session id must not grant the booking's management
     session: CheckoutSession | None = None
 
 
@@ -204,6 +237,7 @@ async def _release(ctx: Context, reservation: Reservation, keep: bool) -> None:
                 current.move_to(ReservationStatus.EXPIRED, now)
                 current.payment_status = PaymentStatus.EXPIRED
                 await uow.reservations.update(current)
+            await uow.reservations.release_checkout(reservation.organisation_id, reservation.id)
         await uow.commit()
 
 
@@ -214,7 +248,7 @@ async def start_checkout(
     what: str,
     success: str,
     cancel: str,
-    token: str,
+    token: str | None,
     keep: bool = False,
 ) -> Reserved:
     """Open the Checkout Session of a held reservation; if the provider fails, the hold is released
@@ -234,3 +268,19 @@ async def start_checkout(
         await uow.commit()
     reservation.stripe_checkout_session_id = session.id
     return Reserved(reservation, token, session)
+
+
+async def end_open_session(ctx: Context, reservation: Reservation | None) -> None:
+    """Before an unpaid hold is cancelled or deleted, its Checkout Session stops taking payment.
+
+    A provider failure here does not stop the cancellation: a payment that still lands on a cancelled
+    reservation is refunded in full, and reconciliation ends the session later."""
+    if reservation is not None and reservation.status == ReservationStatus.PENDING_PAYMENT:
+        await expire_session(ctx, reservation.stripe_checkout_session_id)
+
+
+async def expire_session(ctx: Context, session_id: str | None) -> None:
+    """Expire a Checkout Session that must stop taking payment; a failure is healed by reconciliation."""
+    if session_id is not None:
+        with suppress(PaymentProviderError):
+            await ctx.gateway.expire_checkout(session_id)

@@ -7,8 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from application.cancel import expire_abandoned
-from application.checkout import reconcile
+from application.checkout import expire_session, reconcile
 from application.context import Context
 from domain.errors import PaymentProviderError
 from domain.status import PaymentStatus, ReservationStatus
@@ -40,7 +39,7 @@ async def expire_lapsed_holds(ctx: Context, batch: int = 100) -> int:
             await uow.reservations.update(reservation)
         await uow.commit()
     for reservation in lapsed:
-        await expire_abandoned(ctx, reservation.stripe_checkout_session_id)
+        await expire_session(ctx, reservation.stripe_checkout_session_id)
     return len(lapsed)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from application.context import Context
 from application.ports import UnitOfWork
+from domain.allocation import buffered
 from domain.errors import CapacityConflict
 from domain.payment import Payment, Refund, refunded_for, reservation_payment_status, settled_status
 from domain.reservation import Reservation
@@ -96,17 +97,21 @@ async def payment_received(
 async def _keep_or_return(
     ctx: Context, uow: UnitOfWork, reservation: Reservation, payment: Payment, amount: int, now: datetime
 ) -> None:
-    """Confirm the paid reservation if it can still be held; otherwise refund the payment in full."""
-    if reservation.status in (S.CONFIRMED, S.COMPLETED, S.NO_SHOW):
+    """Confirm the paid reservation (or leave it awaiting approval) if it can still be held; otherwise
+    refund the payment in full: a cancelled or deleted booking keeps no money."""
+    live = reservation.deleted_at is None
+    if live and reservation.status in (S.CONFIRMED, S.PENDING, S.COMPLETED, S.NO_SHOW):
         await settle(uow, reservation)
         await uow.reservations.update(reservation)
         return
-    if reservation.status in (S.PENDING_PAYMENT, S.EXPIRED):
+    if live and reservation.status in (S.PENDING_PAYMENT, S.EXPIRED):
         try:
             async with uow.savepoint():
+                if not reservation.holds_capacity(now):
+                    await expire_lapsed_around(uow, reservation, now)
                 if reservation.status == S.EXPIRED:
                     reservation.move_to(S.PENDING_PAYMENT, now)
-                reservation.move_to(S.CONFIRMED, now)
+                reservation.move_to(reservation.paid_status, now)
                 reservation.hold_expires_at = None
                 await settle(uow, reservation)
                 await uow.reservations.update(reservation)
@@ -142,12 +147,28 @@ async def payment_failed(uow: UnitOfWork, reservation: Reservation, intent_id: s
 
 
 async def checkout_expired(uow: UnitOfWork, reservation: Reservation, session_id: str, now: datetime) -> None:
-    """The current Checkout Session expired unpaid: the hold ends."""
-    if (
-        reservation.status == S.PENDING_PAYMENT
-        and reservation.stripe_checkout_session_id == session_id
-        and reservation.payment_status in (P.PENDING, P.FAILED)
+    """The current Checkout Session expired unpaid: the hold ends (a cancelled hold's session can no
+    longer be paid, which ends the wait for word from the provider)."""
+    if reservation.stripe_checkout_session_id != session_id or reservation.payment_status not in (
+        P.PENDING,
+        P.FAILED,
     ):
+        return
+    if reservation.status == S.PENDING_PAYMENT:
         reservation.move_to(S.EXPIRED, now)
         reservation.payment_status = P.EXPIRED
         await uow.reservations.update(reservation)
+    elif reservation.status == S.CANCELLED:
+        reservation.payment_status = P.EXPIRED
+        await uow.reservations.update(reservation)
+
+
+async def expire_lapsed_around(uow: UnitOfWork, reservation: Reservation, now: datetime) -> None:
+    """Other lapsed holds on the reservation's resources still count in the database until expired:
+    expire them, so that a late payment or a retry is never refused because of them."""
+    rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
+    before, after = (rt.buffer_before_minutes, rt.buffer_after_minutes) if rt else (0, 0)
+    window = buffered(reservation.start_time, reservation.end_time, before, after)
+    usage = await uow.reservations.usage(reservation.resource_ids, *window, now, exclude=reservation.id)
+    if usage.lapsed:
+        await uow.reservations.expire_holds(usage.lapsed, now)

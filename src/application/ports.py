@@ -184,10 +184,25 @@ class Resources(Protocol):
 class Reservations(Protocol):
     async def add(self, reservation: Reservation, manage_token_hash: str | None = None) -> Reservation: ...
     async def get(
-        self, organisation_id: int, reservation_id: int, lock: bool = False
-    ) -> Reservation | None: ...
+        self, organisation_id: int, reservation_id: int, lock: bool = False, include_deleted: bool = False
+    ) -> Reservation | None:
+        """A reservation of the organisation; deleted ones only for money that may still concern them."""
+        ...
+
     async def by_manage_token(self, token_hash: str, lock: bool = False) -> Reservation | None: ...
-    async def by_checkout_session(self, session_id: str, lock: bool = False) -> Reservation | None: ...
+    async def by_checkout_session(
+        self, session_id: str, lock: bool = False, include_deleted: bool = False
+    ) -> Reservation | None:
+        """The reservation of a Checkout Session: its current one or any earlier one."""
+        ...
+
+    async def claim_checkout(
+        self, organisation_id: int, reservation_id: int, until: datetime, now: datetime
+    ) -> bool:
+        """Mark a checkout-retry in flight until `until` and count the attempt; False while another runs."""
+        ...
+
+    async def release_checkout(self, organisation_id: int, reservation_id: int) -> None: ...
     async def page(
         self, organisation_id: int, query: ReservationFilter, page: PageRequest
     ) -> Page[Reservation]: ...
@@ -219,7 +234,9 @@ class Reservations(Protocol):
 
     async def set_checkout(
         self, organisation_id: int, reservation_id: int, session_id: str, now: datetime
-    ) -> None: ...
+    ) -> None:
+        """The reservation's current Checkout Session (remembered among its sessions); ends a retry claim."""
+        ...
 
     async def lapsed_holds(self, now: datetime, limit: int) -> list[Reservation]:
         """Pending payments whose hold has ended, locked, skipping those another worker holds."""

@@ -198,6 +198,7 @@ async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserv
             source="public",
             requires_payment=paid,
             payment_required_snapshot=paid,
+            approval_required=rt.requires_approval,
             cancellation_policy_snapshot=org.cancellation_policy,
             allocations=allocations,
             allocation_mode=target.mode,

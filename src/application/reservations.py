@@ -16,6 +16,7 @@ from application.booking import (
     retrying,
     unplaced,
 )
+from application.checkout import end_open_session
 from application.context import Context
 from application.ports import Page, PageRequest, ReservationFilter, UnitOfWork
 from domain.access import Permission, Role
@@ -25,6 +26,8 @@ from domain.reservation import MAX_NOTES, Customer, Reservation, check_times
 from domain.status import STAFF_INITIAL, STAFF_TARGETS, PaymentStatus, ReservationStatus, takes_capacity_on
 
 READ = Permission(Role.VIEWER, "reservations:read")
+# Payment states in which the reservation holds the customer's money (or is about to).
+MONEY_HELD = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.PROCESSING})
 WRITE = Permission(Role.STAFF, "reservations:write")
 S = ReservationStatus
 UNSET = object()
@@ -94,6 +97,7 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
                 source="api_key" if caller.is_api_key else "staff",
                 requires_payment=False,
                 payment_required_snapshot=target.resource_type.payment_required,
+                approval_required=target.resource_type.requires_approval,
                 cancellation_policy_snapshot=org.cancellation_policy,
                 allocations=allocations,
                 allocation_mode=target.mode,
@@ -186,8 +190,13 @@ async def update_reservation(
             if changes.status:
                 if target_status not in STAFF_TARGETS or target_status == current.status:
                     raise InvalidTransition(f"a {current.status} reservation cannot become {target_status}")
-                if current.requires_payment and target_status == S.CONFIRMED:
+                if target_status == S.CONFIRMED and current.requires_payment and not current.awaits_approval:
                     raise InvalidTransition("a payment-required reservation is confirmed by its payment")
+                if target_status == S.CANCELLED and current.payment_status in MONEY_HELD:
+                    raise InvalidTransition(
+                        "a paid reservation is cancelled with POST /api/reservations/{id}/cancel, "
+                        "which decides the refund"
+                    )
             quantity = _quantity(changes.quantity or current.quantity, changes.resource_ids)
             updated = replace(
                 current,
@@ -217,18 +226,30 @@ async def update_reservation(
     return await retrying(attempt)
 
 
+def _check_unpaid(reservation: Reservation) -> None:
+    if reservation.payment_status in MONEY_HELD:
+        raise InvalidTransition("a paid reservation is refunded before it is deleted")
+
+
 async def delete_reservation(ctx: Context, caller: Caller, reservation_id: int) -> None:
-    """Remove a reservation and free its capacity; a paid one must be refunded first."""
+    """Remove a reservation and free its capacity; a paid one must be refunded first. An unpaid hold's
+    Checkout Session is expired first and the hold cancelled: a payment that still lands is refunded."""
     organisation_id, _ = authorize(caller, WRITE)
+    async with ctx.uow() as uow:
+        found = await uow.reservations.get(organisation_id, reservation_id)
+    if found is None:
+        raise NotFound("no such reservation")
+    _check_unpaid(found)
+    await end_open_session(ctx, found)
+    now = ctx.clock.now()
     async with ctx.uow() as uow:
         current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
         if current is None:
             raise NotFound("no such reservation")
-        if current.payment_status in (
-            PaymentStatus.SUCCEEDED,
-            PaymentStatus.PARTIALLY_REFUNDED,
-            PaymentStatus.PROCESSING,
-        ):
-            raise InvalidTransition("a paid reservation is refunded before it is deleted")
-        await uow.reservations.delete(organisation_id, reservation_id, ctx.clock.now())
+        _check_unpaid(current)
+        if current.status == S.PENDING_PAYMENT:
+            current.move_to(S.CANCELLED, now)
+            current.cancel_reason = current.cancel_reason or "deleted"
+            await uow.reservations.update(current)
+        await uow.reservations.delete(organisation_id, reservation_id, now)
         await uow.commit()

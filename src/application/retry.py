@@ -1,53 +1,108 @@
-"""checkout-retry: another Checkout Session for the same reservation, while its hold or its capacity lasts."""
+"""checkout-retry: another Checkout Session for the same reservation, while its hold or its capacity lasts.
+
+One reservation never has two open sessions: a retry claims the reservation (a concurrent one is refused),
+ends the old session at the provider, renews the hold, and only then opens the new session."""
 
 from __future__ import annotations
 
-from application.checkout import Reserved, can_retry, hold_until, manage_token, start_checkout, status_url
+from contextlib import suppress
+from datetime import timedelta
+
+from application.checkout import (
+    Reserved,
+    apply_session,
+    hold_until,
+    retry_possible,
+    start_checkout,
+)
 from application.context import Context
-from application.ports import UnitOfWork
-from application.storefront import Entry
+from application.payments import expire_lapsed_around
+from domain.catalog import Organisation, ResourceType
 from domain.errors import CapacityConflict, NotFound, RetryNotPossible
 from domain.reservation import Reservation
 from domain.status import PaymentStatus, ReservationStatus
 
 S = ReservationStatus
+CLAIM = timedelta(minutes=2)  # longer than the provider calls of one retry can take
 
 
-async def _retryable(uow: UnitOfWork, organisation_id: int, session_id: str) -> Reservation:
-    reservation = await uow.reservations.by_checkout_session(session_id, lock=True)
-    if reservation is None or reservation.organisation_id != organisation_id:
-        raise NotFound("no such checkout session")
-    if not can_retry(reservation):
-        raise RetryNotPossible("this reservation is paid, being paid, cancelled or refunded")
-    return reservation
-
-
-async def checkout_retry(ctx: Context, entry: Entry, organisation_id: int, session_id: str) -> Reserved:
+async def checkout_retry(ctx: Context, organisation_id: int, session_id: str, status_url: str) -> Reserved:
     """Expire the old session, renew the hold (HOLD_MINUTES + 1 from now), open a new session."""
-    async with ctx.uow() as uow:
-        reservation = await _retryable(uow, organisation_id, session_id)
-        org = await uow.organisations.by_id(organisation_id)
-        rt = await uow.resource_types.get(organisation_id, reservation.resource_type_id)
-    if org is None or rt is None or not org.accepts_payments():
-        raise RetryNotPossible("the organisation cannot take payments now")
-    if reservation.status == S.PENDING_PAYMENT:
-        await ctx.gateway.expire_checkout(session_id)  # the old session must not be payable any more
+    reservation, org, rt = await _claim(ctx, organisation_id, session_id)
+    try:
+        await _end_current_session(ctx, reservation)
+        reservation = await _renew(ctx, reservation)
+    except BaseException:
+        await _unclaim(ctx, reservation)
+        raise
+    back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
+    # No manage token: whoever holds a session id (it travels in redirect URLs) must not manage the booking.
+    return await start_checkout(ctx, reservation, org, rt.name, back, back, None, keep=True)
+
+
+async def _claim(
+    ctx: Context, organisation_id: int, session_id: str
+) -> tuple[Reservation, Organisation, ResourceType]:
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        reservation = await _retryable(
-            uow, organisation_id, session_id
-        )  # a payment may have landed meanwhile
-        if reservation.status == S.EXPIRED:
-            reservation.move_to(S.PENDING_PAYMENT, now)
-        reservation.hold_expires_at = hold_until(ctx, now)
-        reservation.payment_status = PaymentStatus.PENDING
+        reservation = await uow.reservations.by_checkout_session(session_id, lock=True)
+        if reservation is None or reservation.organisation_id != organisation_id:
+            raise NotFound("no such checkout session")
+        org = await uow.organisations.by_id(organisation_id)
+        rt = await uow.resource_types.get(organisation_id, reservation.resource_type_id)
+        if org is None or rt is None or not await retry_possible(uow, reservation, now):
+            raise RetryNotPossible(
+                "this booking cannot be paid again now: it is paid or being paid, cancelled, retried too "
+                "often or right now, its time is taken, or the organisation cannot take payments"
+            )
+        if not await uow.reservations.claim_checkout(organisation_id, reservation.id, now + CLAIM, now):
+            raise RetryNotPossible("another retry of this booking is running")  # pragma: no cover - locked
         reservation.checkout_attempt += 1
+        await uow.commit()
+    return reservation, org, rt
+
+
+async def _end_current_session(ctx: Context, reservation: Reservation) -> None:
+    """The current session must not be payable once the new one exists; if it was paid meanwhile, that
+    payment is applied and the retry refused."""
+    current = reservation.stripe_checkout_session_id
+    if current is None:
+        return
+    session = await ctx.gateway.expire_checkout(current)
+    if session.status != "complete":
+        return
+    async with ctx.uow() as uow:
+        locked = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
+        if locked is not None:
+            await apply_session(ctx, uow, locked, session)
+        await uow.commit()
+    raise RetryNotPossible("the booking was paid meanwhile")
+
+
+async def _renew(ctx: Context, reservation: Reservation) -> Reservation:
+    now = ctx.clock.now()
+    async with ctx.uow() as uow:
+        current = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
+        if current is None or current.status not in (S.PENDING_PAYMENT, S.EXPIRED):
+            raise RetryNotPossible("the booking changed meanwhile")
+        if current.payment_status in (PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED):
+            raise RetryNotPossible("the booking was paid meanwhile")
+        await expire_lapsed_around(uow, current, now)
+        if current.status == S.EXPIRED:
+            current.move_to(S.PENDING_PAYMENT, now)
+        current.hold_expires_at = hold_until(ctx, now)
+        current.payment_status = PaymentStatus.PENDING
         try:
             async with uow.savepoint():
-                reservation = await uow.reservations.update(reservation)
+                saved = await uow.reservations.update(current)
         except CapacityConflict as exc:
             raise RetryNotPossible("the time is no longer free") from exc
         await uow.commit()
-    back = status_url(ctx, entry) + "?sessionId={CHECKOUT_SESSION_ID}"
-    token = manage_token(ctx, reservation.manage_token_nonce or "")
-    return await start_checkout(ctx, reservation, org, rt.name, back, back, token, keep=True)
+    return saved
+
+
+async def _unclaim(ctx: Context, reservation: Reservation) -> None:
+    with suppress(Exception):  # the claim lapses by itself after CLAIM; the first error is the one to report
+        async with ctx.uow() as uow:
+            await uow.reservations.release_checkout(reservation.organisation_id, reservation.id)
+            await uow.commit()

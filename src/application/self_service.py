@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.cancel import RefundOutcome, cancel_with_refund, check_reason, expire_abandoned, money_back
+from application.cancel import (
+    RefundOutcome,
+    cancel_with_refund,
+    check_reason,
+    money_back,
+    refund_rule,
+)
+from application.checkout import end_open_session
 from application.context import Context
 from domain.catalog import Organisation, ResourceType
 from domain.errors import InvalidTransition, NotFound
@@ -29,9 +36,8 @@ async def view(ctx: Context, manage_token: str) -> ManagedBooking:
         org = await uow.organisations.by_id(reservation.organisation_id)
         rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
         cancellable = reservation.status != ReservationStatus.CANCELLED
-        _, amount = (
-            await money_back(uow, reservation, "policy", ctx.clock.now()) if cancellable else (None, 0)
-        )
+        rule = refund_rule(reservation, "policy")
+        _, amount = await money_back(uow, reservation, rule, ctx.clock.now()) if cancellable else (None, 0)
     assert org is not None
     return ManagedBooking(reservation, org, rt, amount)
 
@@ -40,19 +46,23 @@ async def cancel(ctx: Context, manage_token: str, reason: str | None) -> tuple[M
     """The customer cancels; the snapshot policy decides any refund."""
     check_reason(reason)
     now = ctx.clock.now()
+    token_hash = ctx.secret_hash(manage_token)
     async with ctx.uow() as uow:
-        reservation = await uow.reservations.by_manage_token(ctx.secret_hash(manage_token), lock=True)
+        found = await uow.reservations.by_manage_token(token_hash)
+    if found is not None and found.start_time > now:
+        await end_open_session(ctx, found)  # first, and outside any transaction
+    async with ctx.uow() as uow:
+        reservation = await uow.reservations.by_manage_token(token_hash, lock=True)
         if reservation is None:
             raise NotFound("no such booking")
         if reservation.status != ReservationStatus.CANCELLED and reservation.start_time <= now:
             raise InvalidTransition("a booking that has started is cancelled by the organisation, not online")
         key = f"refund:{reservation.id}:cancel"
-        done, open_session = await cancel_with_refund(ctx, uow, reservation, reason, "policy", key)
+        done = await cancel_with_refund(ctx, uow, reservation, reason, "policy", key)
         saved = done.reservation
         org = await uow.organisations.by_id(saved.organisation_id)
         rt = await uow.resource_types.get(saved.organisation_id, saved.resource_type_id)
         await uow.commit()
-    await expire_abandoned(ctx, open_session)
     assert org is not None
     return ManagedBooking(saved, org, rt, 0), done.refund
 

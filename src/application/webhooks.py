@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ from domain.catalog import StripeAccount
 from domain.payment import Refund
 from domain.reservation import Reservation
 
+log = logging.getLogger("booking.webhooks")
+
 Handler = Callable[[Context, UnitOfWork, dict[str, Any]], Awaitable[None]]
 
 
@@ -22,10 +25,21 @@ async def reservation_of(uow: UnitOfWork, obj: dict[str, Any]) -> Reservation | 
     reservation_id = _id(metadata.get("reservation_id"))
     organisation_id = _id(metadata.get("organisation_id"))
     if reservation_id is not None and organisation_id is not None:
-        return await uow.reservations.get(organisation_id, reservation_id, lock=True)
+        return await uow.reservations.get(organisation_id, reservation_id, lock=True, include_deleted=True)
     if obj.get("object") == "checkout.session" and obj.get("id"):
-        return await uow.reservations.by_checkout_session(obj["id"], lock=True)
+        return await uow.reservations.by_checkout_session(obj["id"], lock=True, include_deleted=True)
     return None
+
+
+async def _refund_unknown(ctx: Context, uow: UnitOfWork, session: dict[str, Any], intent: str) -> None:
+    """A paid session of one of our organisations whose reservation does not exist: the money goes back."""
+    organisation_id = _id((session.get("metadata") or {}).get("organisation_id"))
+    if organisation_id is None or await uow.organisations.by_id(organisation_id) is None:
+        return  # not a session this platform made
+    amount = int(session.get("amount_total") or 0)
+    if amount > 0:
+        await ctx.gateway.refund(intent, amount, "requested_by_customer", f"refund:{intent}:unknown")
+        log.warning("refunded %s for checkout session %s of no known reservation", amount, session.get("id"))
 
 
 def _id(value: object) -> int | None:
@@ -41,9 +55,13 @@ def _intent_id(obj: dict[str, Any]) -> str | None:
 async def _completed(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> None:
     reservation = await reservation_of(uow, session)
     intent = _intent_id(session)
-    if reservation is None or intent is None or session.get("payment_status") == "no_payment_required":
+    if intent is None or session.get("payment_status") == "no_payment_required":
         return
     settled = session.get("payment_status") == "paid"
+    if reservation is None:
+        if settled:
+            await _refund_unknown(ctx, uow, session, intent)
+        return
     await payment_received(
         ctx,
         uow,
@@ -85,7 +103,9 @@ async def _charge_refunded(ctx: Context, uow: UnitOfWork, charge: dict[str, Any]
     payment = await uow.payments.by_intent_anywhere(intent) if intent else None
     if payment is None:
         return
-    reservation = await uow.reservations.get(payment.organisation_id, payment.reservation_id, lock=True)
+    reservation = await uow.reservations.get(
+        payment.organisation_id, payment.reservation_id, lock=True, include_deleted=True
+    )
     if reservation is None:
         return
     listed = (charge.get("refunds") or {}).get("data") or []

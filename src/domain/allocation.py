@@ -69,6 +69,23 @@ def free_capacity(
     return max(0, resource.capacity - peak_usage(mine, start, end))
 
 
+def fits_again(
+    allocations: Sequence[Allocation],
+    resources: Sequence[Bookable],
+    occupancies: Iterable[Occupancy],
+    start: datetime,
+    end: datetime,
+) -> bool:
+    """Whether each allocation still fits on its own resource over the buffered [start, end)."""
+    grouped = by_resource(occupancies)
+    capacity = {r.id: r for r in resources}
+    return all(
+        a.resource_id in capacity
+        and free_capacity(capacity[a.resource_id], grouped.get(a.resource_id, ()), start, end) >= a.quantity
+        for a in allocations
+    )
+
+
 def by_resource(occupancies: Iterable[Occupancy]) -> dict[int, list[Occupancy]]:
     """Occupancies grouped by resource, to price many slots without rescanning them all."""
     grouped: dict[int, list[Occupancy]] = {}

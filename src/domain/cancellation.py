@@ -50,3 +50,9 @@ def policy_refund(
 ) -> int:
     """The refund by policy: the tier's percent of subtotal + taxes, half up; the fee is kept."""
     return percent_of(subtotal + taxes, refund_percent(tiers, start_time, now))
+
+
+def refund_due(policy_amount: int, already_refunded: int, refundable: int) -> int:
+    """What a policy cancellation gives back now: the policy amount less what was refunded before,
+    never below 0 and never more than the payment still holds (so never the non-refundable fee)."""
+    return max(0, min(policy_amount - already_refunded, refundable))

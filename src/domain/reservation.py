@@ -15,6 +15,16 @@ from domain.status import PaymentStatus, ReservationStatus, check_transition, is
 # Crockford-style alphabet without 0/O, 1/I/L: a reference read over the phone stays unambiguous.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAX_NOTES = 2048
+MAX_PAYMENT_RETRIES = 5  # checkout-retry gives a reservation at most this many more Checkout Sessions
+# Payment states in which no retry may start: money is moving or has arrived.
+_PAID_OR_PAYING = frozenset(
+    {
+        PaymentStatus.PROCESSING,
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.REFUNDED,
+        PaymentStatus.PARTIALLY_REFUNDED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class Reservation:
     hold_expires_at: datetime | None = None
     stripe_checkout_session_id: str | None = None
     checkout_attempt: int = 0
+    checkout_claimed_until: datetime | None = None  # a checkout-retry is opening a session until then
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -101,6 +112,28 @@ class Reservation:
 
     def holds_capacity(self, now: datetime) -> bool:
         return is_holding(self.status, self.hold_expires_at, now)
+
+    @property
+    def awaits_approval(self) -> bool:
+        """Paid, or free, and waiting for staff to confirm it (a type that requires approval)."""
+        return self.status == ReservationStatus.PENDING
+
+    @property
+    def paid_status(self) -> ReservationStatus:
+        """Where a payment takes a reservation awaiting it: confirmed, or pending when staff approve first."""
+        return ReservationStatus.PENDING if self.approval_required else ReservationStatus.CONFIRMED
+
+    def payment_retry_open(self, now: datetime) -> bool:
+        """Whether another payment attempt may start now, capacity apart (checked where usage is known):
+        awaiting payment or lapsed, nothing paid or in flight, under the retry limit, no retry running."""
+        return (
+            self.requires_payment
+            and self.deleted_at is None
+            and self.status in (ReservationStatus.PENDING_PAYMENT, ReservationStatus.EXPIRED)
+            and self.payment_status not in _PAID_OR_PAYING
+            and self.checkout_attempt <= MAX_PAYMENT_RETRIES
+            and (self.checkout_claimed_until is None or self.checkout_claimed_until <= now)
+        )
 
     def move_to(self, target: ReservationStatus, now: datetime) -> None:
         """Change status along the status machine, stamping confirmation and cancellation times."""

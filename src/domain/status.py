@@ -34,7 +34,8 @@ S = ReservationStatus
 
 ALLOWED: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     S.PENDING: frozenset({S.CONFIRMED, S.CANCELLED}),
-    S.PENDING_PAYMENT: frozenset({S.CONFIRMED, S.EXPIRED, S.CANCELLED}),
+    # paid: confirmed, or pending when the type requires approval
+    S.PENDING_PAYMENT: frozenset({S.CONFIRMED, S.PENDING, S.EXPIRED, S.CANCELLED}),
     S.EXPIRED: frozenset({S.PENDING_PAYMENT}),
     S.CONFIRMED: frozenset({S.COMPLETED, S.CANCELLED, S.NO_SHOW}),
     S.WAITLIST: frozenset({S.PENDING, S.CONFIRMED, S.CANCELLED}),

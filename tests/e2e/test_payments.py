@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -27,30 +26,6 @@ from tests.support.payments import (
 from tests.support.servers import Server, base_env, run_cli, run_worker
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[StandIn]:
-    with StandIn.start() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def paid_server(database_url: str, standin: StandIn) -> Iterator[Server]:
-    srv = Server(base_env(database_url, **stripe_env(standin)))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def http(paid_server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=paid_server.url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-def shop(http: httpx.Client, standin: StandIn, database_url: str) -> Shop:
-    return connected_shop(http, standin, database_url, serviceFeeBps=250, taxBps=1900)
 
 
 def test_connect_onboarding_and_account_updates(
@@ -177,7 +152,8 @@ def test_declined_card_then_retry_with_the_same_manage_token(
     assert retried.status_code == 200, retried.text
     again = retried.json()
     assert again["reservationId"] == first["reservationId"]
-    assert again["manageToken"] == first["manageToken"]
+    assert "manageToken" not in again  # a session id travels in URLs: it never grants the manage token
+    assert http.get(f"/api/public/reservations/{first['manageToken']}").status_code == 200
     assert again["stripeCheckoutSessionId"] != first["stripeCheckoutSessionId"]
     assert (again["status"], again["paymentStatus"]) == ("pending_payment", "pending")
     assert again["holdExpiresAt"] >= first["holdExpiresAt"]

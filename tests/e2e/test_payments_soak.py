@@ -22,12 +22,6 @@ BOOKINGS = 500
 
 
 @pytest.fixture(scope="module")
-def standin() -> Iterator[StandIn]:
-    with StandIn.start() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def soak_server(database_url: str, standin: StandIn) -> Iterator[Server]:
     srv = Server(base_env(database_url, **stripe_env(standin)))
     yield srv

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -15,12 +15,6 @@ from tests.stripe_standin import StandIn, sign_payload
 SECRET = "whsec_test_standin"
 # stripe 16.1's HTTPXClient passes the encoded form as `data=<str>`, which httpx 0.28 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes/text content.")
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[StandIn]:
-    with StandIn.start() as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -112,13 +112,14 @@ class SandboxGateway:
         }
         return PaymentEvent(_id("evt"), "payment_intent.payment_failed", intent)
 
-    async def expire_checkout(self, session_id: str) -> None:
+    async def expire_checkout(self, session_id: str) -> CheckoutSession:
         async with translated(), self._engine.begin() as conn:
             await conn.execute(
                 update(sessions)
                 .where(sessions.c.id == session_id, sessions.c.status == "open")
                 .values(status="expired")
             )
+        return await self.retrieve_checkout(session_id)
 
     async def refund(
         self, payment_intent_id: str, amount: int, reason: str | None, idempotency_key: str

@@ -118,12 +118,14 @@ class StripeGateway:
         )
         return _session(found)
 
-    async def expire_checkout(self, session_id: str) -> None:
+    async def expire_checkout(self, session_id: str) -> CheckoutSession:
         session = await self.retrieve_checkout(session_id)
-        if session.status == "open":
-            await self._call(
-                "expire a checkout session", self._client.v1.checkout.sessions.expire_async(session_id)
-            )
+        if session.status != "open":
+            return session
+        expired = await self._call(
+            "expire a checkout session", self._client.v1.checkout.sessions.expire_async(session_id)
+        )
+        return _session(expired)
 
     async def refund(
         self, payment_intent_id: str, amount: int, reason: str | None, idempotency_key: str

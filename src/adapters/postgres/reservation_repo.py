@@ -17,7 +17,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 
 from adapters.postgres.base import Repository
 from adapters.postgres.reservation_rows import (
@@ -28,6 +28,7 @@ from adapters.postgres.reservation_rows import (
     reservation_values,
     usage_of,
 )
+from adapters.postgres.tables import checkout_sessions as sessions
 from adapters.postgres.tables import reservation_allocations as alloc
 from adapters.postgres.tables import reservations as res
 from application.ports import Page, PageRequest, ReservationFilter, Usage
@@ -80,11 +81,16 @@ class SqlReservations(Repository):
             },
         )
 
-    def _select(self) -> Any:
-        return select(res, _allocations).where(_live)
+    def _select(self, include_deleted: bool = False) -> Any:
+        query = select(res, _allocations)
+        return query if include_deleted else query.where(_live)
 
-    async def get(self, organisation_id: int, reservation_id: int, lock: bool = False) -> Reservation | None:
-        query = self._select().where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
+    async def get(
+        self, organisation_id: int, reservation_id: int, lock: bool = False, include_deleted: bool = False
+    ) -> Reservation | None:
+        query = self._select(include_deleted).where(
+            res.c.organisation_id == organisation_id, res.c.id == reservation_id
+        )
         row = await self.row(query.with_for_update(of=res) if lock else query)
         return reservation(row) if row else None
 
@@ -93,10 +99,37 @@ class SqlReservations(Repository):
         row = await self.row(query.with_for_update(of=res) if lock else query)
         return reservation(row) if row else None
 
-    async def by_checkout_session(self, session_id: str, lock: bool = False) -> Reservation | None:
-        query = self._select().where(res.c.stripe_checkout_session_id == session_id)
+    async def by_checkout_session(
+        self, session_id: str, lock: bool = False, include_deleted: bool = False
+    ) -> Reservation | None:
+        # The current session, or any earlier one of the same reservation.
+        earlier = select(sessions.c.reservation_id).where(sessions.c.session_id == session_id)
+        query = self._select(include_deleted).where(
+            or_(res.c.stripe_checkout_session_id == session_id, res.c.id.in_(earlier.scalar_subquery()))
+        )
         row = await self.row(query.with_for_update(of=res) if lock else query)
         return reservation(row) if row else None
+
+    async def claim_checkout(
+        self, organisation_id: int, reservation_id: int, until: datetime, now: datetime
+    ) -> bool:
+        claimed = await self.execute(
+            update(res)
+            .where(
+                res.c.organisation_id == organisation_id,
+                res.c.id == reservation_id,
+                or_(res.c.checkout_claimed_until.is_(None), res.c.checkout_claimed_until <= now),
+            )
+            .values(checkout_claimed_until=until, checkout_attempt=res.c.checkout_attempt + 1)
+        )
+        return claimed.rowcount == 1
+
+    async def release_checkout(self, organisation_id: int, reservation_id: int) -> None:
+        await self.execute(
+            update(res)
+            .where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
+            .values(checkout_claimed_until=None)
+        )
 
     async def page(
         self, organisation_id: int, query: ReservationFilter, page: PageRequest
@@ -145,7 +178,7 @@ class SqlReservations(Repository):
         )
         if reallocate:
             await self._allocate(r.organisation_id, r.id, r.allocations)
-        saved = await self.get(r.organisation_id, r.id)
+        saved = await self.get(r.organisation_id, r.id, include_deleted=True)
         assert saved is not None
         return saved
 
@@ -214,7 +247,17 @@ class SqlReservations(Repository):
         await self.execute(
             update(res)
             .where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
-            .values(stripe_checkout_session_id=session_id, checkout_started_at=now, updated_at=func.now())
+            .values(
+                stripe_checkout_session_id=session_id,
+                checkout_started_at=now,
+                checkout_claimed_until=None,
+                updated_at=func.now(),
+            )
+        )
+        await self.execute(
+            insert(sessions)
+            .values(session_id=session_id, organisation_id=organisation_id, reservation_id=reservation_id)
+            .on_conflict_do_nothing()
         )
 
     async def lapsed_holds(self, now: datetime, limit: int) -> list[Reservation]:
@@ -237,6 +280,7 @@ class SqlReservations(Repository):
         # after the end (a session paid at the last moment must not keep money without a booking).
         pending = and_(
             res.c.status == "pending_payment",
+            res.c.payment_status.in_(("pending", "processing", "failed")),
             or_(res.c.last_reconciled_at.is_(None), res.c.last_reconciled_at < not_since),
         )
         ended = and_(
@@ -248,14 +292,20 @@ class SqlReservations(Repository):
                 res.c.last_reconciled_at < res.c.hold_expires_at + text("interval '5 minutes'"),
             ),
         )
+        # Cancelled (or deleted) holds whose session was not seen to end: until the provider says it
+        # expired, a payment may still land on it, and must be refunded.
+        abandoned = and_(
+            res.c.status == "cancelled",
+            res.c.payment_status.in_(("pending", "processing", "failed")),
+            or_(res.c.last_reconciled_at.is_(None), res.c.last_reconciled_at < not_since),
+        )
         due = (
             select(res.c.id)
             .where(
                 res.c.requires_payment,
                 res.c.stripe_checkout_session_id.is_not(None),
                 res.c.checkout_started_at <= started_before,
-                or_(pending, ended),
-                _live,
+                or_(pending, and_(ended, _live), abandoned),
             )
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -183,6 +183,7 @@ def reservation(row: Mapping[Any, Any]) -> Reservation:
         hold_expires_at=row["hold_expires_at"],
         stripe_checkout_session_id=row["stripe_checkout_session_id"],
         checkout_attempt=row["checkout_attempt"],
+        checkout_claimed_until=row.get("checkout_claimed_until"),
         version=row["version"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],

@@ -272,6 +272,16 @@ reservations = Table(
         "checkout_started_at",
         postgresql_where=text("status = 'pending_payment'"),
     ),
+    # What reconciliation asks the provider about: holds awaiting a payment, lapsed or cancelled ones.
+    Index(
+        "ix_reservations_awaiting_provider",
+        "checkout_started_at",
+        postgresql_where=text(
+            "requires_payment AND stripe_checkout_session_id IS NOT NULL"
+            " AND status IN ('pending_payment', 'expired', 'cancelled')"
+            " AND payment_status IN ('pending', 'processing', 'failed', 'expired')"
+        ),
+    ),
     Index("ix_reservations_confirmed_end_time", "end_time", postgresql_where=text("status = 'confirmed'")),
     CheckConstraint("end_time > start_time", name="time_order"),
     CheckConstraint("quantity >= 1", name="quantity"),

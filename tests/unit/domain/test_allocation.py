@@ -145,3 +145,15 @@ def test_equal_fits_follow_the_preferred_order() -> None:
     resources = [Bookable(1, 2), Bookable(2, 2), Bookable(3, 2)]
     assert allocate(resources, [], at(0), at(60), 1)[0].resource_id == 1
     assert allocate(resources, [], at(0), at(60), 1, prefer=[3, 1, 2])[0].resource_id == 3
+
+
+def test_fits_again_checks_each_allocation_on_its_own_resource() -> None:
+    from domain.allocation import Allocation, Bookable, Occupancy, fits_again
+
+    start = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    end = start + timedelta(hours=1)
+    resources = [Bookable(1, 2), Bookable(2, 1)]
+    taken = [Occupancy(2, 1, start, end)]
+    assert fits_again([Allocation(1, 2)], resources, taken, start, end)
+    assert not fits_again([Allocation(1, 1), Allocation(2, 1)], resources, taken, start, end)
+    assert not fits_again([Allocation(3, 1)], resources, taken, start, end)  # a resource that is gone

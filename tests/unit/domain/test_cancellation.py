@@ -37,3 +37,22 @@ def test_invalid_policies_are_refused() -> None:
     with pytest.raises(InvalidInput):
         validate_policy([PolicyTier(10, 50), PolicyTier(10, 20)])
     assert validate_policy([PolicyTier(1, 5), PolicyTier(9, 50)])[0].min_hours_before == 9
+
+
+@pytest.mark.parametrize(
+    ("policy", "refunded", "refundable", "due"),
+    [
+        (7735, 0, 7898, 7735),  # nothing refunded yet: the policy amount, the fee kept
+        (7735, 1000, 6898, 6735),  # defect 5: a staff refund counts against the policy amount
+        (7735, 7000, 898, 735),
+        (7735, 7735, 163, 0),  # the policy is used up; the 163 left is the non-refundable fee
+        (7735, 7898, 0, 0),
+        (500, 0, 300, 300),  # never more than the payment still holds
+    ],
+)
+def test_refund_due_counts_what_was_refunded_before(
+    policy: int, refunded: int, refundable: int, due: int
+) -> None:
+    from domain.cancellation import refund_due
+
+    assert refund_due(policy, refunded, refundable) == due

@@ -13,11 +13,10 @@ from litestar.params import Parameter
 
 from application import public_booking as public
 from application import storefront
-from application.checkout import Reserved, can_retry, checkout_status, status_url
+from application.checkout import CheckoutState, Reserved, checkout_status, status_url
 from application.context import Context
 from application.retry import checkout_retry
 from application.storefront import Entry
-from domain.reservation import Reservation
 from entrypoints.http.idempotency import idempotent, json_response
 from entrypoints.http.schemas.common import utc
 from entrypoints.http.schemas.payments import CheckoutStatusOut, RetryBody
@@ -115,9 +114,10 @@ def reserved_out(done: Reserved, status_url: str) -> ReserveOut:
     return out
 
 
-def _status_out(r: Reservation) -> CheckoutStatusOut:
+def _status_out(state: CheckoutState) -> CheckoutStatusOut:
+    r = state.reservation
     return CheckoutStatusOut(
-        r.id, r.reference, r.status.value, r.payment_status.value, r.requires_payment, can_retry(r)
+        r.id, r.reference, r.status.value, r.payment_status.value, r.requires_payment, state.can_retry
     )
 
 
@@ -132,7 +132,7 @@ async def _retry(
     organisation_id = await storefront.organisation_id_of(ctx, entry, public_only=False)
 
     async def run() -> Response[bytes]:
-        done = await checkout_retry(ctx, entry, organisation_id, data.session_id)
+        done = await checkout_retry(ctx, organisation_id, data.session_id, status_url(ctx, entry))
         return json_response(reserved_out(done, status_url(ctx, entry)), 200)
 
     return await idempotent(request, ctx.idempotency, organisation_id, _page_scope(entry), run)

@@ -126,7 +126,7 @@ class ReserveOut(Out, omit_defaults=True):
     quoted_amount: int
     quoted_currency: str
     hold_expires_at: datetime | None
-    manage_token: str
+    manage_token: str | None = None  # left out of checkout-retry's answer
     checkout_url: str | None = None
     stripe_checkout_session_id: str | None = None
     payment_data: PaymentDataOut | None = None
