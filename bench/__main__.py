@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench import load
+from bench import adversarial, load
 from bench.seed import Shop, add_future, add_history, create_shop
 from bench.server import BenchServer, fresh_database
 
@@ -184,6 +184,29 @@ def main() -> None:
         small = sorted(rounds["small"], key=lambda r: r.p50)[1]  # the median round of each
         large = sorted(rounds["large"], key=lambda r: r.p50)[1]
 
+        print("Adversarial availability (defect 9): 4 in flight, and everyone else meanwhile", flush=True)
+        attacker = adversarial.create_adversary(server.url, url)
+        victims = {
+            "GET /health": lambda _: load.get("/health", HOST),
+            "another tenant's availability": availability_request(shop, day),
+        }
+        calm = asyncio.run(adversarial.quietly(HOST, server.port, victims, seconds))
+        attack, hit = asyncio.run(
+            adversarial.under_attack(
+                HOST, server.port, adversarial.adversarial_request(attacker, HOST), victims, seconds
+            )
+        )
+        for name in victims:
+            print(
+                f"  {name}: p50 {calm[name].p50:.2f} -> {hit[name].p50:.2f} ms, "
+                f"p99 {calm[name].p99:.2f} -> {hit[name].p99:.2f} ms under attack",
+                flush=True,
+            )
+        print(
+            f"  adversarial availability: p50 {attack.p50:.2f} ms, p99 {attack.p99:.2f} ms, {dict(attack.statuses)}",
+            flush=True,
+        )
+
         overbooked = count_overbooked(url)
         print(f"Overbooked (resource, instant) pairs in the whole database: {overbooked}", flush=True)
     finally:
@@ -217,6 +240,13 @@ def main() -> None:
                 "ratio": round(large.p50 / small.p50, 3),
                 "throughput_1k": round(small.throughput, 1),
                 "throughput_100k": round(large.throughput, 1),
+            },
+            "adversarial": {
+                "request": row(attack, None),
+                "victims": {
+                    name: {"calm": row(calm[name], None), "under_attack": row(hit[name], None)}
+                    for name in victims
+                },
             },
             "overbooked": overbooked,
         }
@@ -257,6 +287,14 @@ def print_table(report: dict[str, object]) -> None:
     print(
         f"| growth: availability p50, 1k vs 100k past | | {g['p50_1k_ms']} / {g['p50_100k_ms']} | ratio {g['ratio']} | |"
     )
+    adv = report["adversarial"]  # type: ignore[index]
+    print(
+        f"| adversarial availability (721 slots, 3,500 bookings), 4 in flight | {adv['request']['throughput']} | {adv['request']['p50_ms']} | {adv['request']['p99_ms']} | |"
+    )
+    for name, v in adv["victims"].items():
+        print(
+            f"| {name}, calm / under attack | | {v['calm']['p50_ms']} / {v['under_attack']['p50_ms']} | {v['calm']['p99_ms']} / {v['under_attack']['p99_ms']} | |"
+        )
     print(f"| overbooked instants | {report['overbooked']} | | | |")
 
 

@@ -37,14 +37,14 @@ WITH made AS (
          payment_status, requires_payment, source, quote_unit_amount, quote_units, quote_subtotal,
          quote_service_fee, quote_taxes, quote_total, quote_currency, cancellation_policy_snapshot,
          allocation_mode, customer_name, customer_email)
-  SELECT $1, $2, 'F' || g, $3::timestamptz + (g / $5) * interval '1 day', $3::timestamptz + (g / $5) * interval '1 day' + interval '1 hour',
+  SELECT $1, $2, $7::text || g, $3::timestamptz + (g / $5) * interval '1 day', $3::timestamptz + (g / $5) * interval '1 day' + interval '1 hour',
          1, 'confirmed', 'not_required', false, 'bench', 1000, 1, 1000, 0, 0, 1000, 'eur', '[]', 'resource',
          'Customer F' || g, 'f' || g || '@example.com'
     FROM generate_series(0, $6 - 1) AS g
   RETURNING id, reference, start_time, end_time
 )
 INSERT INTO reservation_allocations (organisation_id, reservation_id, resource_id, quantity, occupied_from, occupied_until)
-SELECT $1, id, ($4::bigint[])[(substr(reference, 2)::bigint % $5) + 1], 1, start_time, end_time FROM made
+SELECT $1, id, ($4::bigint[])[(substr(reference, length($7::text) + 1)::bigint % $5) + 1], 1, start_time, end_time FROM made
 """
 
 
@@ -120,7 +120,7 @@ async def _history(url: str, shop: Shop, first: int, last: int, now: datetime) -
                 now,
                 shop.resource_ids,
                 len(shop.resource_ids),
-                "H",
+                f"H{shop.organisation_id}-",  # references are unique across the platform
                 low,
                 high,
             )
@@ -151,6 +151,7 @@ def add_future(url: str, shop: Shop, count: int) -> datetime:
                 shop.resource_ids,
                 len(shop.resource_ids),
                 count,
+                f"F{shop.organisation_id}-",
             )
             await vacuum(conn)
         finally:

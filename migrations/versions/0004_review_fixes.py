@@ -11,6 +11,8 @@ Create Date: 2026-12-01
 - `reservations.checkout_claimed_until`: a checkout-retry in flight; a concurrent one is refused.
 - `checkout_sessions`: every Checkout Session a reservation ever had, so that an older session id still
   finds its reservation (the customer's browser may come back with it).
+- `reservation_holding_sync` takes the resources' capacity locks before their allocation rows (no
+  deadlock with a capacity change).
 - `ix_reservations_awaiting_provider` keeps the worker's reconciliation claim off the history.
 - `lower(customer_email)` is indexed per organisation for the staff list's `customerEmail` filter.
 """
@@ -60,7 +62,36 @@ AWAITING_PROVIDER = (
 )
 
 
+# Every writer takes a resource's capacity lock (advisory, -1 and the resource) before that resource's
+# allocation rows; a capacity change takes it exclusively and then re-checks those rows. A status change
+# used to lock its allocation rows first (this trigger's UPDATE) and the advisory lock second, in
+# allocation_guard: against a capacity change that is a deadlock. Now it takes the advisory locks first.
+HOLDING_SYNC = """
+CREATE OR REPLACE FUNCTION reservation_holding_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(-1, (r.resource_id % 2147483647)::integer)
+       FROM (SELECT DISTINCT resource_id FROM reservation_allocations
+              WHERE reservation_id = NEW.id AND organisation_id = NEW.organisation_id
+              ORDER BY resource_id) AS r;
+    UPDATE reservation_allocations
+       SET holding = holding
+     WHERE reservation_id = NEW.id AND organisation_id = NEW.organisation_id;
+    RETURN NULL;
+END $$
+"""
+PREVIOUS_HOLDING_SYNC = """
+CREATE OR REPLACE FUNCTION reservation_holding_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE reservation_allocations
+       SET holding = holding
+     WHERE reservation_id = NEW.id AND organisation_id = NEW.organisation_id;
+    RETURN NULL;
+END $$
+"""
+
+
 def upgrade() -> None:
+    op.execute(HOLDING_SYNC)
     op.execute(DEDUPLICATE)
     op.drop_constraint("uq_reservations_organisation_id_reference", "reservations", type_="unique")
     op.create_unique_constraint("uq_reservations_reference", "reservations", ["reference"])
@@ -102,6 +133,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute(PREVIOUS_HOLDING_SYNC)
     op.drop_index("ix_checkout_sessions_reservation_id", table_name="checkout_sessions")
     op.drop_table("checkout_sessions")
     op.drop_column("reservations", "checkout_claimed_until")

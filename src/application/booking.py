@@ -12,7 +12,7 @@ from typing import TypeVar
 from application.ports import UnitOfWork
 from domain.allocation import Allocation, Bookable, Occupancy, allocate, buffered
 from domain.catalog import Organisation, Resource, ResourceType
-from domain.errors import CapacityConflict, InvalidInput, NotFound, ReferenceCollision
+from domain.errors import CapacityConflict, Contention, InvalidInput, NotFound, ReferenceCollision
 from domain.money import Quote, quote_for
 from domain.reservation import REFERENCE_ALPHABET, make_reference, units_for
 
@@ -112,11 +112,12 @@ def outcome_of(error: BaseException | None) -> str:
 
 
 async def retrying(attempt: Callable[[], Awaitable[T]], tries: int = 3) -> T:
-    """Run a booking attempt; when the database refuses it for capacity taken meanwhile, try again."""
+    """Run a write attempt again when the database undid it whole: capacity taken meanwhile, a drawn
+    reference taken, or a deadlock or serialization conflict. The last failure is the answer."""
     for remaining in range(tries - 1, -1, -1):
         try:
             return await attempt()
-        except (CapacityConflict, ReferenceCollision):
+        except (CapacityConflict, ReferenceCollision, Contention):
             if not remaining:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.access import authorize
+from application.booking import retrying
 from application.checkout import end_open_session
 from application.context import Context
 from application.payments import refund_payment
@@ -99,13 +100,18 @@ async def cancel_reservation(
     async with ctx.uow() as uow:
         found = await uow.reservations.get(organisation_id, reservation_id)
     await end_open_session(ctx, found)  # first, and outside any transaction
-    async with ctx.uow() as uow:
-        current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
-        if current is None:
-            raise NotFound("no such reservation")
-        done = await cancel_with_refund(ctx, uow, current, reason, refund, f"refund:{reservation_id}:cancel")
-        await uow.commit()
-    return done
+
+    async def attempt() -> Cancellation:
+        async with ctx.uow() as uow:
+            current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+            if current is None:
+                raise NotFound("no such reservation")
+            key = f"refund:{reservation_id}:cancel"  # a retried attempt asks for the same refund
+            done = await cancel_with_refund(ctx, uow, current, reason, refund, key)
+            await uow.commit()
+        return done
+
+    return await retrying(attempt)
 
 
 async def refund_reservation(

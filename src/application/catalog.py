@@ -7,10 +7,11 @@ from dataclasses import replace
 from typing import Any
 
 from application.access import authorize
+from application.booking import retrying
 from application.context import Context
 from application.ports import Page, PageRequest, UnitOfWork
 from domain.access import Permission, Role
-from domain.catalog import Organisation, Resource, ResourceType
+from domain.catalog import MAX_RESOURCE_TYPES, MAX_RESOURCES_PER_TYPE, Organisation, Resource, ResourceType
 from domain.errors import Conflict, NotFound
 from domain.hours import OpeningHours
 from domain.identity import Caller
@@ -35,6 +36,8 @@ async def create_resource_type(ctx: Context, caller: Caller, draft: ResourceType
     organisation_id, _ = authorize(caller, WRITE)
     async with ctx.uow() as uow:
         org = await _organisation(uow, organisation_id)
+        if len(await uow.resource_types.all(organisation_id, listing=True)) >= MAX_RESOURCE_TYPES:
+            raise Conflict(f"an organisation has at most {MAX_RESOURCE_TYPES} resource types")
         created = await uow.resource_types.add(
             replace(draft, organisation_id=organisation_id).validated(org.currency)
         )
@@ -98,6 +101,11 @@ async def create_resource(ctx: Context, caller: Caller, draft: Resource) -> Reso
     async with ctx.uow() as uow:
         if await uow.resource_types.get(organisation_id, resource.resource_type_id) is None:
             raise NotFound("no such resource type")
+        if (
+            len(await uow.resources.of_types(organisation_id, [resource.resource_type_id]))
+            >= MAX_RESOURCES_PER_TYPE
+        ):
+            raise Conflict(f"a resource type has at most {MAX_RESOURCES_PER_TYPE} resources")
         created = await uow.resources.add(resource)
         await uow.commit()
     return created
@@ -126,19 +134,25 @@ async def update_resource(
     """Rename, re-capacity, (de)activate or move to another type; capacity never drops below bookings."""
     organisation_id, _ = authorize(caller, WRITE)
     now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        current = await uow.resources.get(organisation_id, resource_id)
-        if current is None:
-            raise NotFound("no such resource")
-        updated = replace(current, **changes).validated()
-        if updated.resource_type_id != current.resource_type_id:
-            if await uow.resource_types.get(organisation_id, updated.resource_type_id) is None:
-                raise NotFound("no such resource type")
-            if await uow.reservations.has_future_holding(organisation_id, now, resource_id=resource_id):
-                raise Conflict("the resource has future reservations of its current type")
-        saved = await uow.resources.update(updated)
-        await uow.commit()
-    return saved
+
+    async def attempt() -> Resource:
+        async with ctx.uow() as uow:
+            if "capacity" in changes:
+                await uow.resources.hold_capacity(organisation_id, resource_id)  # locks in booking order
+            current = await uow.resources.get(organisation_id, resource_id)
+            if current is None:
+                raise NotFound("no such resource")
+            updated = replace(current, **changes).validated()
+            if updated.resource_type_id != current.resource_type_id:
+                if await uow.resource_types.get(organisation_id, updated.resource_type_id) is None:
+                    raise NotFound("no such resource type")
+                if await uow.reservations.has_future_holding(organisation_id, now, resource_id=resource_id):
+                    raise Conflict("the resource has future reservations of its current type")
+            saved = await uow.resources.update(updated, current)
+            await uow.commit()
+        return saved
+
+    return await retrying(attempt)
 
 
 async def delete_resource(ctx: Context, caller: Caller, resource_id: int) -> None:
@@ -160,6 +174,6 @@ async def regenerate_token(ctx: Context, caller: Caller, resource_id: int) -> Re
         current = await uow.resources.get(organisation_id, resource_id)
         if current is None:
             raise NotFound("no such resource")
-        saved = await uow.resources.update(replace(current, public_booking_token=new_public_token()))
+        saved = await uow.resources.update(replace(current, public_booking_token=new_public_token()), current)
         await uow.commit()
     return saved

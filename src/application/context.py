@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from application.payment_ports import PaymentGateway
 from application.ports import (
     Clock,
+    HeavyWork,
     IdempotencyStore,
     Metrics,
     PasswordHasher,
@@ -41,4 +42,5 @@ class Context:
     gateway: PaymentGateway
     metrics: Metrics
     idempotency: IdempotencyStore
+    heavy: HeavyWork
     policy: Policy = Policy()

@@ -28,8 +28,11 @@ from domain.reservation import (
     Reservation,
     check_times,
 )
-from domain.slots import check_public_booking, offered_slots
+from domain.slots import check_public_booking, offered_slots, slots_per_day
 from domain.status import PaymentStatus, ReservationStatus
+
+# Slots times bookings above which pricing a day takes milliseconds: it leaves the event loop.
+HEAVY_AVAILABILITY = 100_000
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,16 @@ async def availability(
     target = _target(view, resource_id)
     rt, org = target.resource_type, view.organisation
     bookables = [Bookable(r.id, r.capacity) for r in target.resources]
-    slots = offered_slots(rt.hours, day, org.tz, rt.slot_rules, now)
-    windows = [buffered(s.start, s.end, rt.buffer_before_minutes, rt.buffer_after_minutes) for s in slots]
-    units = slot_availability(bookables, view.usage.occupancies, windows, rt.max_quantity)
-    views = [SlotView(slot.start, slot.end, n) for slot, n in zip(slots, units, strict=True)]
+    occupancies = view.usage.occupancies
+
+    def priced() -> list[SlotView]:
+        slots = offered_slots(rt.hours, day, org.tz, rt.slot_rules, now)
+        windows = [buffered(s.start, s.end, rt.buffer_before_minutes, rt.buffer_after_minutes) for s in slots]
+        units = slot_availability(bookables, occupancies, windows, rt.max_quantity)
+        return [SlotView(slot.start, slot.end, n) for slot, n in zip(slots, units, strict=True)]
+
+    heavy = slots_per_day(rt.hours, day, rt.slot_rules) * (1 + len(occupancies)) > HEAVY_AVAILABILITY
+    views = await ctx.heavy.run(priced) if heavy else priced()
     return Availability(day, org.timezone, rt.id, views)
 
 

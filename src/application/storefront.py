@@ -38,7 +38,7 @@ async def storefront(uow: UnitOfWork, entry: Entry) -> Storefront:
         org = await uow.organisations.by_slug(entry.slug or "")
     if org is None or not org.public_booking_enabled:
         raise NotFound("no such booking page")
-    types = [t for t in await uow.resource_types.all(org.id) if t.publicly_bookable]
+    types = [t for t in await uow.resource_types.all(org.id, listing=True) if t.publicly_bookable]
     if token_resource is not None:
         types = [t for t in types if t.id == token_resource.resource_type_id]
         if not types:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -165,30 +167,60 @@ def slot_availability(
     windows: Sequence[tuple[datetime, datetime]],
     max_quantity: int | None = None,
 ) -> list[int]:
-    """available_quantity for many windows at once: resources with nothing booked count in full, once."""
+    """available_quantity for many windows at once: resources with nothing booked count in full, once;
+    each busy resource costs one sweep over its sorted bookings, however many windows there are."""
     grouped = by_resource(occupancies)
-    idle = sum(r.capacity for r in resources if r.is_active and r.id not in grouped)
-    # Each busy resource with the span its bookings cover: most slots fall outside it and cost nothing.
-    busy = [
-        (r.capacity, occ, min(o.start for o in occ), max(o.end for o in occ))
-        for r in resources
-        if r.is_active and (occ := grouped.get(r.id))
-    ]
-    result = []
-    for start, end in windows:
-        total = idle
-        for capacity, occupied, first, last in busy:
-            if end <= first or start >= last:
-                total += capacity
-                continue
-            overlapping = [o for o in occupied if o.start < end and start < o.end]
-            if len(overlapping) > 1:
-                used = peak_usage(overlapping, start, end)
-            else:
-                used = overlapping[0].quantity if overlapping else 0
-            total += max(0, capacity - used)
-        result.append(min(total, max_quantity) if max_quantity is not None else total)
+    active = [r for r in resources if r.is_active]
+    idle = sum(r.capacity for r in active if r.id not in grouped)
+    totals = [idle] * len(windows)
+    for resource in active:
+        held = grouped.get(resource.id)
+        if held:
+            for index, peak in enumerate(peaks_over(held, windows)):
+                totals[index] += max(0, resource.capacity - peak)
+    return [min(t, max_quantity) for t in totals] if max_quantity is not None else totals
+
+
+def peaks_over(occupancies: Iterable[Occupancy], windows: Sequence[tuple[datetime, datetime]]) -> list[int]:
+    """peak_usage of every window: usage as a step function over sorted boundaries, then a sliding
+    maximum over the steps each window overlaps (windows in start order; their ends rarely go back)."""
+    changes: dict[datetime, int] = {}
+    for occ in occupancies:
+        changes[occ.start] = changes.get(occ.start, 0) + occ.quantity
+        changes[occ.end] = changes.get(occ.end, 0) - occ.quantity
+    times = sorted(changes)
+    usage, level = [], 0
+    for instant in times:
+        level += changes[instant]
+        usage.append(level)  # held over [times[k], times[k + 1])
+    order = sorted(range(len(windows)), key=lambda i: windows[i])
+    result = [0] * len(windows)
+    steps: deque[int] = deque()  # steps overlapping the window, their usage decreasing
+    first = added = 0
+    last_end: datetime | None = None
+    for index in order:
+        start, end = windows[index]
+        if last_end is not None and end < last_end:  # an end that goes back: price this one directly
+            result[index] = _peak_of_steps(times, usage, start, end)
+            continue
+        last_end = end
+        while added < len(times) and times[added] < end:
+            while steps and usage[steps[-1]] <= usage[added]:
+                steps.pop()
+            steps.append(added)
+            added += 1
+        while first < added - 1 and times[first + 1] <= start:
+            first += 1  # step `first` ends at or before the window starts
+        while steps and steps[0] < first:
+            steps.popleft()
+        result[index] = max(0, usage[steps[0]]) if steps else 0
     return result
+
+
+def _peak_of_steps(times: list[datetime], usage: list[int], start: datetime, end: datetime) -> int:
+    low = max(0, bisect_right(times, start) - 1)
+    high = bisect_left(times, end)
+    return max([0, *usage[low:high]])
 
 
 def available_quantity(

@@ -14,6 +14,8 @@ from domain.money import is_currency
 from domain.slots import SlotRules
 from domain.timezones import is_place_zone, zone
 
+MAX_RESOURCE_TYPES = 100  # per organisation: a catalog page stays one bounded read
+MAX_RESOURCES_PER_TYPE = 1000  # availability prices every resource of a type in each request
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
 
 

@@ -91,5 +91,9 @@ class Unavailable(DomainError):
     """A dependency (the database) is unavailable; try again shortly."""
 
 
+class Contention(Unavailable):
+    """The database broke a deadlock or a serialization conflict by undoing this transaction: run it again."""
+
+
 class InvalidSignature(DomainError):
     """The webhook's Stripe-Signature is missing, wrong or too old."""

@@ -11,6 +11,9 @@ from domain.errors import InvalidInput
 from domain.timezones import boundary_instant, parse_hhmm, wall_time
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Bounds on what one type may carry, so that no request has to expand more than this per day and type.
+MAX_INTERVALS_PER_DAY = 12
+MAX_DATE_OVERRIDES = 366
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ def _minutes(hhmm: str, field_name: str) -> int:
 
 def validate_intervals(intervals: tuple[Interval, ...], field_name: str) -> tuple[Interval, ...]:
     """Check HH:MM, start before end and no overlap; returns the intervals sorted by start."""
+    if len(intervals) > MAX_INTERVALS_PER_DAY:
+        raise InvalidInput(f"at most {MAX_INTERVALS_PER_DAY} intervals a day", field_name)
     spans = []
     for index, interval in enumerate(intervals):
         start = _minutes(interval.start, f"{field_name}[{index}].start")
@@ -93,6 +98,8 @@ def validate_weekly(weekly: dict[str, tuple[Interval, ...]]) -> dict[str, tuple[
 
 def validate_overrides(overrides: tuple[DateOverride, ...]) -> tuple[DateOverride, ...]:
     """One override per date; a closed date has no hours; an open one has valid hours."""
+    if len(overrides) > MAX_DATE_OVERRIDES:
+        raise InvalidInput(f"at most {MAX_DATE_OVERRIDES} date overrides; remove past ones", "dateOverrides")
     seen: set[date] = set()
     result = []
     for index, override in enumerate(overrides):

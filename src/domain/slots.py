@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.errors import OutsideBookingWindow
 from domain.hours import OpeningHours
-from domain.timezones import boundary_instant, local_date_of, local_instant, wall_time
+from domain.timezones import boundary_instant, local_date_of, local_instant, parse_hhmm, wall_time
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,16 @@ def _converter(day: date, tz: ZoneInfo) -> Callable[[datetime], datetime | None]
         return lambda wall: local_instant(wall, tz)
     offset = first
     return lambda wall: (wall - offset).replace(tzinfo=UTC)
+
+
+def slots_per_day(hours: OpeningHours, day: date, rules: SlotRules) -> int:
+    """About how many slots the grid has on a date (DST apart): the cost of pricing that day."""
+    total = 0
+    for interval in hours.intervals_on(day):
+        start, end = parse_hhmm(interval.start), parse_hhmm(interval.end)
+        minutes = (end[0] - start[0]) * 60 + end[1] - start[1] - rules.slot_minutes
+        total += max(0, minutes // rules.slot_interval_minutes + 1)
+    return total
 
 
 def offered_slots(

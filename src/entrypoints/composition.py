@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.clock import SystemClock
+from adapters.heavy_work import ThreadedHeavyWork
 from adapters.metrics import PrometheusMetrics
 from adapters.payments.sandbox_gateway import SandboxGateway
 from adapters.payments.stripe_gateway import StripeGateway
@@ -112,6 +113,7 @@ def build_runtime(settings: Settings) -> Runtime:
         gateway=make_gateway(settings, engine),
         metrics=PrometheusMetrics(),
         idempotency=SqlIdempotencyStore(engine),
+        heavy=ThreadedHeavyWork(),
         policy=policy,
     )
     return Runtime(settings, engine, read_engine, ctx)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from adapters.postgres import mappers
 from adapters.postgres.base import Repository
@@ -109,12 +110,15 @@ class SqlResourceTypes(Repository):
         rows, total = await self.paged(query, page)
         return Page([mappers.resource_type(r) for r in rows], total, page)
 
-    async def all(self, organisation_id: int) -> list[ResourceType]:
+    async def all(self, organisation_id: int, listing: bool = False) -> list[ResourceType]:
+        columns = [c for c in resource_types.c if not (listing and c.name in _HOURS)]
         rows = await self.rows(
-            select(resource_types)
+            select(*columns)
             .where(resource_types.c.organisation_id == organisation_id, _live_types)
             .order_by(resource_types.c.id)
         )
+        if listing:  # decoding a year of date overrides per type would dominate a catalog read
+            return [mappers.resource_type(dict(r) | _NO_HOURS) for r in rows]
         return [mappers.resource_type(r) for r in rows]
 
     async def update(self, resource_type: ResourceType) -> ResourceType:
@@ -148,6 +152,19 @@ class SqlResourceTypes(Repository):
 
 
 _live = resources.c.deleted_at.is_(None)
+
+
+_RESOURCE_FIELDS = {
+    "resource_type_id": "resource_type_id",
+    "name": "name",
+    "capacity": "capacity",
+    "is_active": "is_active",
+    "public_booking_token": "public_booking_token",
+}
+
+
+_HOURS = ("weekly_hours", "date_overrides")
+_NO_HOURS: dict[str, Any] = {"weekly_hours": {}, "date_overrides": []}
 
 
 class SqlResources(Repository):
@@ -200,27 +217,24 @@ class SqlResources(Repository):
         row = await self.row(select(resources).where(resources.c.public_booking_token == token, _live))
         return mappers.resource(row) if row else None
 
-    async def lock(self, organisation_id: int, resource_ids: list[int]) -> list[Resource]:
-        rows = await self.rows(
-            select(resources)
-            .where(resources.c.organisation_id == organisation_id, resources.c.id.in_(resource_ids), _live)
-            .order_by(resources.c.id)
-            .with_for_update(key_share=True)
+    async def hold_capacity(self, organisation_id: int, resource_id: int) -> None:
+        # The key the allocation trigger takes shared for every booking of the resource (migration 0003).
+        await self.execute(
+            text("SELECT pg_advisory_xact_lock(-1, CAST(:id % 2147483647 AS integer))"), {"id": resource_id}
         )
-        return [mappers.resource(r) for r in rows]
 
-    async def update(self, resource: Resource) -> Resource:
+    async def update(self, resource: Resource, before: Resource) -> Resource:
+        # Only what changed: writing the unchanged (unique) token would take the row's key lock, which
+        # waits for every booking in flight (their foreign key checks hold key-share locks on the row).
+        changed = {
+            column: getattr(resource, field)
+            for column, field in _RESOURCE_FIELDS.items()
+            if getattr(resource, field) != getattr(before, field)
+        }
         row = await self.row(
             update(resources)
             .where(resources.c.organisation_id == resource.organisation_id, resources.c.id == resource.id)
-            .values(
-                resource_type_id=resource.resource_type_id,
-                name=resource.name,
-                capacity=resource.capacity,
-                is_active=resource.is_active,
-                public_booking_token=resource.public_booking_token,
-                updated_at=func.now(),
-            )
+            .values(**changed, updated_at=func.now())
             .returning(resources)
         )
         assert row is not None

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from domain.errors import (
     AlreadyExists,
     CapacityConflict,
+    Contention,
     DomainError,
     InvalidInput,
     NotFound,
@@ -24,6 +25,8 @@ DATA_EXCEPTION = "22"
 # Connection failures, shutdown, too many connections, statement or lock timeouts: try again.
 RETRYABLE_PREFIXES = ("08", "57P", "53")
 TIMEOUTS = {"57014", "55P03"}
+# deadlock_detected, serialization_failure: the transaction was undone whole, so running it again is safe.
+CONTENTION = {"40P01", "40001"}
 UNIQUE_MESSAGES = {
     "uq_users_email_lower": "an account with that e-mail already exists",
     "uq_organisations_slug": "that slug is taken",
@@ -66,6 +69,8 @@ def translate(error: DBAPIError) -> DomainError:
 
 
 def _translate(state: str | None, constraint: str, error: Exception) -> DomainError:
+    if state in CONTENTION:
+        return Contention("the database was busy with a conflicting change; try again")
     if state == EXCLUSION or constraint == "reservation_allocations_capacity":
         return CapacityConflict("not enough free capacity for the requested time")
     if state == UNIQUE and constraint == "uq_reservations_reference":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,6 +49,14 @@ _allocations = (
     .label("allocations")
 )
 _live = res.c.deleted_at.is_(None)
+HOLD_RESOURCES = text(
+    """
+    SELECT pg_advisory_xact_lock_shared(-1, CAST(rid % 2147483647 AS integer))
+      FROM (SELECT resource_id AS rid FROM reservation_allocations WHERE reservation_id = :reservation_id
+            UNION SELECT unnest(CAST(:more AS bigint[]))
+            ORDER BY 1) AS held
+    """
+)
 
 
 class SqlReservations(Repository):
@@ -166,9 +175,15 @@ class SqlReservations(Repository):
         )
         return Page([reservation(r) for r in rows], int(total or 0), page)
 
+    async def _hold_resources(self, reservation_id: int, more: Sequence[int] = ()) -> None:
+        """The capacity locks of the reservation's resources (and `more`), shared, in id order, before any
+        of their allocation rows: the order every writer keeps, so none deadlocks with a capacity change."""
+        await self.execute(HOLD_RESOURCES, {"reservation_id": reservation_id, "more": list(more)})
+
     async def update(self, reservation_: Reservation, reallocate: bool = False) -> Reservation:
         r = reservation_
         if reallocate:  # old allocations go first so the status change never re-checks them
+            await self._hold_resources(r.id, [a.resource_id for a in r.allocations])
             await self.execute(delete(alloc).where(alloc.c.reservation_id == r.id))
         values = reservation_values(r)
         await self.execute(
@@ -183,6 +198,7 @@ class SqlReservations(Repository):
         return saved
 
     async def delete(self, organisation_id: int, reservation_id: int, now: datetime) -> None:
+        await self._hold_resources(reservation_id)
         await self.execute(delete(alloc).where(alloc.c.reservation_id == reservation_id))
         await self.execute(
             update(res)

@@ -157,3 +157,54 @@ def test_fits_again_checks_each_allocation_on_its_own_resource() -> None:
     assert fits_again([Allocation(1, 2)], resources, taken, start, end)
     assert not fits_again([Allocation(1, 1), Allocation(2, 1)], resources, taken, start, end)
     assert not fits_again([Allocation(3, 1)], resources, taken, start, end)  # a resource that is gone
+
+
+_T0 = datetime(2026, 3, 29, 0, tzinfo=UTC)
+_minutes = st.integers(min_value=0, max_value=600)
+
+
+@st.composite
+def _bookings_and_windows(draw: st.DrawFn) -> tuple[list[Occupancy], list[tuple[datetime, datetime]]]:
+    occupancies = []
+    for _ in range(draw(st.integers(0, 25))):
+        start = draw(_minutes)
+        length = draw(st.integers(1, 240))
+        occupancies.append(
+            Occupancy(
+                1,
+                draw(st.integers(1, 3)),
+                _T0 + timedelta(minutes=start),
+                _T0 + timedelta(minutes=start + length),
+            )
+        )
+    windows = []
+    for _ in range(draw(st.integers(1, 30))):
+        start = draw(_minutes)
+        windows.append(
+            (_T0 + timedelta(minutes=start), _T0 + timedelta(minutes=start + draw(st.integers(1, 300))))
+        )
+    return occupancies, windows
+
+
+@settings(max_examples=400, deadline=None)
+@given(_bookings_and_windows())
+def test_the_sweep_prices_every_window_as_peak_usage_does(
+    case: tuple[list[Occupancy], list[tuple[datetime, datetime]]],
+) -> None:
+    from domain.allocation import peak_usage, peaks_over
+
+    occupancies, windows = case
+    assert peaks_over(occupancies, windows) == [peak_usage(occupancies, s, e) for s, e in windows]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_bookings_and_windows(), st.integers(1, 5))
+def test_slot_availability_equals_available_quantity_window_by_window(
+    case: tuple[list[Occupancy], list[tuple[datetime, datetime]]], capacity: int
+) -> None:
+    from domain.allocation import slot_availability
+
+    occupancies, windows = case
+    resources = [Bookable(1, capacity + 3), Bookable(2, capacity)]
+    expected = [available_quantity(resources, occupancies, s, e, 6) for s, e in windows]
+    assert slot_availability(resources, occupancies, windows, 6) == expected

@@ -182,3 +182,21 @@ def test_every_day_matches_the_zone_by_zone_conversion(name: str, day: date, slo
     closing = boundary_instant(datetime.combine(day + timedelta(days=1), datetime.min.time()), tz)
     expected = [s for s in expected if s + timedelta(minutes=slot_minutes) <= closing]
     assert [s.start for s in slots] == expected
+
+
+@pytest.mark.parametrize(
+    ("slot", "step", "hours"),
+    [(60, 60, ("09:00", "17:00")), (720, 1, ("00:00", "24:00")), (45, 20, ("08:10", "12:00"))],
+)
+def test_slots_per_day_counts_the_grid_of_a_day_without_a_dst_change(
+    slot: int, step: int, hours: tuple[str, str]
+) -> None:
+    from domain.hours import Interval, OpeningHours
+    from domain.slots import SlotRules, grid_slots, slots_per_day
+
+    day = date(2026, 6, 10)
+    opening = OpeningHours({"wed": (Interval(*hours),)})
+    rules = SlotRules(slot, step)
+    assert slots_per_day(opening, day, rules) == len(
+        grid_slots(opening, day, ZoneInfo("Europe/Berlin"), rules)
+    )
