@@ -9,7 +9,6 @@ in flight, and meanwhile `/health` and another tenant's availability, against th
 from __future__ import annotations
 
 import asyncio
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +16,7 @@ import asyncpg
 import httpx
 
 from bench import load
-from bench.seed import WEEK, _plain, vacuum
+from bench.seed import WEEK, _plain, owner_of_new_organisation, vacuum
 
 BOOKINGS = 3_500
 
@@ -48,21 +47,7 @@ class Adversary:
 def create_adversary(base_url: str, database_url: str) -> Adversary:
     """The most expensive availability the rules allow, made through the API and bulk SQL."""
     with httpx.Client(base_url=base_url, timeout=30) as http:
-        email, password = f"adversary-{secrets.token_hex(4)}@example.com", "adversary-password-1"
-        http.post(
-            "/api/auth/register", json={"email": email, "password": password, "name": "A"}
-        ).raise_for_status()
-        token = http.post("/api/auth/login", json={"email": email, "password": password}).json()[
-            "accessToken"
-        ]
-        auth = {"Authorization": f"Bearer {token}"}
-        slug = f"adversary-{secrets.token_hex(4)}"
-        org = http.post(
-            "/api/organisations",
-            headers=auth,
-            json={"name": "A", "slug": slug, "timezone": "UTC", "currency": "eur"},
-        ).json()
-        auth["X-Organisation-Id"] = str(org["id"])
+        auth, org = owner_of_new_organisation(http, "adversary")
         rt = http.post(
             "/api/resource-types",
             headers=auth,
@@ -99,7 +84,7 @@ def create_adversary(base_url: str, database_url: str) -> Adversary:
             await conn.close()
 
     asyncio.run(seed())
-    return Adversary(slug, rt["id"], day.date().isoformat())
+    return Adversary(str(org["slug"]), rt["id"], day.date().isoformat())
 
 
 def adversarial_request(adversary: Adversary, host: str) -> load.RequestMaker:

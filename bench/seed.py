@@ -68,25 +68,29 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+def owner_of_new_organisation(http: httpx.Client, prefix: str) -> tuple[dict[str, str], dict[str, object]]:
+    """Register a user, log in and make an organisation (UTC, eur): its staff headers and the organisation."""
+    email = f"{prefix}-{secrets.token_hex(4)}@example.com"
+    password = f"{prefix}-password-123"
+    http.post(
+        "/api/auth/register", json={"email": email, "password": password, "name": prefix}
+    ).raise_for_status()
+    token = http.post("/api/auth/login", json={"email": email, "password": password}).json()["accessToken"]
+    auth = {"Authorization": f"Bearer {token}"}
+    slug = f"{prefix}-{secrets.token_hex(4)}"
+    org = http.post(
+        "/api/organisations",
+        headers=auth,
+        json={"name": prefix, "slug": slug, "timezone": "UTC", "currency": "eur"},
+    ).json()
+    auth["X-Organisation-Id"] = str(org["id"])
+    return auth, org
+
+
 def create_shop(base_url: str, resources: int = 20) -> Shop:
     """An organisation with one resource type (open around the clock, 60-minute slots) and its resources."""
     with httpx.Client(base_url=base_url, timeout=30) as http:
-        email = f"bench-{secrets.token_hex(4)}@example.com"
-        password = "bench-password-123"
-        http.post(
-            "/api/auth/register", json={"email": email, "password": password, "name": "Bench"}
-        ).raise_for_status()
-        token = http.post("/api/auth/login", json={"email": email, "password": password}).json()[
-            "accessToken"
-        ]
-        auth = {"Authorization": f"Bearer {token}"}
-        slug = f"bench-{secrets.token_hex(4)}"
-        org = http.post(
-            "/api/organisations",
-            headers=auth,
-            json={"name": "Bench Spa", "slug": slug, "timezone": "UTC", "currency": "eur"},
-        ).json()
-        auth["X-Organisation-Id"] = str(org["id"])
+        auth, org = owner_of_new_organisation(http, "bench")
         rt = http.post(
             "/api/resource-types",
             headers=auth,
@@ -104,7 +108,8 @@ def create_shop(base_url: str, resources: int = 20) -> Shop:
             ).json()["id"]
             for i in range(resources)
         ]
-    return Shop(org["id"], slug, rt["id"], ids, token)
+    token = auth["Authorization"].removeprefix("Bearer ")
+    return Shop(int(str(org["id"])), str(org["slug"]), rt["id"], ids, token)
 
 
 async def _history(url: str, shop: Shop, first: int, last: int, now: datetime) -> None:

@@ -40,12 +40,16 @@ async def register(ctx: Context, email: str, password: str, name: str) -> User:
 
 
 async def login(ctx: Context, email: str, password: str) -> TokenPair:
-    """Tokens for a correct e-mail and password; the same error and effort for any wrong pair."""
+    """Tokens for a correct e-mail and password; the same error and effort for any wrong pair.
+
+    The password hash is checked with no database connection held: argon2 takes tens of milliseconds,
+    and a burst of logins must not empty the pool for everyone else."""
     async with ctx.uow() as uow:
         user = await uow.users.by_email(email.strip())
-        ok = await ctx.passwords.verify(user.password_hash if user else None, password)
-        if user is None or not ok:
-            raise Unauthorized("invalid e-mail or password")
+    ok = await ctx.passwords.verify(user.password_hash if user else None, password)
+    if user is None or not ok:
+        raise Unauthorized("invalid e-mail or password")
+    async with ctx.uow() as uow:
         pair = await _issue(ctx, uow, user.id, str(uuid.uuid4()))
         await uow.commit()
     return pair

@@ -188,6 +188,8 @@ async def remove_member(ctx: Context, caller: Caller, organisation_id: int, user
         if current == Role.OWNER and await uow.memberships.owner_count(organisation_id) <= 1:
             raise Conflict("an organisation keeps at least one owner")
         await uow.memberships.remove(organisation_id, user_id)
+        # Their keys would come back to life if they were added again: removal ends them for good.
+        await uow.api_keys.revoke_created_by(organisation_id, user_id, ctx.clock.now())
         await uow.commit()
 
 

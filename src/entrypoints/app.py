@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -15,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, ControllerRouterHandler
 
 from adapters.metrics import PrometheusMetrics
+from adapters.postgres.schema import describe_failure, schema_state, where
 from adapters.rate_limit import LimitsRateLimiter
 from entrypoints.composition import Runtime, build_runtime
 from entrypoints.http.deps import provide_caller, provide_ctx, provide_page
@@ -33,6 +35,8 @@ from entrypoints.http.routes.system import health, metrics, ready
 from entrypoints.http.strict import strict_request
 from entrypoints.settings import Settings
 from entrypoints.worker import work_forever
+
+log = logging.getLogger("booking.serve")
 
 ROUTES: list[ControllerRouterHandler] = [
     health,
@@ -65,6 +69,23 @@ class BookingApp(Litestar):
         return Edge(super()._create_asgi_handler(), **self._edge_options)
 
 
+async def report_database(rt: Runtime) -> None:
+    """Say at start, in one line, when the database cannot serve: unreachable, or not migrated."""
+    url = rt.settings.database_url or ""
+    try:
+        async with asyncio.timeout(10), rt.read_engine.connect() as conn:
+            state = await schema_state(conn, rt.schema_head)
+    except Exception as exc:
+        log.error("%s; /ready answers 503 until it does", describe_failure(exc, url))
+        return
+    if not state.ready:
+        log.error(
+            "the database at %s is not migrated to this version: run `booking migrate`; "
+            "/ready answers 503 until then",
+            where(url),
+        )
+
+
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
     """The HTTP app; `runtime` lets a test hand in its own adapters."""
     limiter = (
@@ -76,10 +97,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         rt = runtime or build_runtime(settings)
         app.state.runtime = rt
         app.state.ctx = rt.ctx
-        worker = asyncio.create_task(work_forever(rt.ctx)) if settings.run_worker else None
+        checking = asyncio.create_task(report_database(rt))
+        interval = float(settings.worker_interval_seconds)
+        worker = asyncio.create_task(work_forever(rt.ctx, interval)) if settings.run_worker else None
         try:
             yield
         finally:
+            checking.cancel()
             if worker is not None:
                 worker.cancel()
                 with suppress(asyncio.CancelledError):

@@ -1,4 +1,7 @@
-"""The `booking` command: serve, migrate, worker, demo, set-commission (API.md section 0)."""
+"""The `booking` command: serve, migrate, worker, demo, set-commission (API.md section 0).
+
+Whatever goes wrong before serving (a refused configuration, a database that cannot be reached) is said in
+one line on stderr with a non-zero exit, never as a traceback."""
 
 from __future__ import annotations
 
@@ -7,9 +10,11 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from uvicorn.supervisors import Multiprocess
 
@@ -19,14 +24,41 @@ from entrypoints.settings import Settings, SettingsError, from_env
 if TYPE_CHECKING:
     from application.demo import DemoInfo
 
+T = TypeVar("T")
 STATE_DIR = Path(".booking")
+CREDENTIALS = STATE_DIR / "demo-credentials.txt"  # the embedded database's demo login, for later starts
 
 
-def _settings() -> Settings:
+def _fail(command: str, message: str) -> NoReturn:
+    raise SystemExit(f"booking {command}: {message}")
+
+
+def _settings(command: str, serving: bool = True) -> Settings:
     try:
-        return from_env(state_dir=Path.cwd() / STATE_DIR)
+        return from_env(state_dir=Path.cwd() / STATE_DIR, serving=serving)
     except SettingsError as exc:
-        raise SystemExit(f"booking: {exc}") from exc
+        _fail(command, f"refusing to start: {exc}")
+
+
+def _database(command: str, settings: Settings) -> str:
+    if settings.database_url is None:
+        _fail(command, "set DATABASE_URL, e.g. postgresql://user:password@host:5432/booking")
+    return settings.database_url
+
+
+def _on_database(command: str, url: str, work: Callable[[], T]) -> T:
+    """Run database work; a database that cannot be used is one line and exit 1."""
+    from adapters.postgres.schema import describe_failure
+    from domain.errors import DomainError, Unavailable
+
+    try:
+        return work()
+    except Unavailable as exc:  # the database could not be reached: say why, from what caused it
+        _fail(command, describe_failure(exc.__cause__ or exc, url))
+    except DomainError as exc:
+        _fail(command, exc.detail)
+    except Exception as exc:  # any other failure to reach or use the database
+        _fail(command, describe_failure(exc, url))
 
 
 def _embedded_url() -> str:
@@ -35,10 +67,16 @@ def _embedded_url() -> str:
     return start_embedded(STATE_DIR / "pgdata")
 
 
-def _migrate(url: str) -> None:
-    from adapters.postgres.migrate import upgrade
+def _migrate(command: str, url: str) -> None:
+    from adapters.postgres.migrate import upgrade_reporting
 
-    upgrade(url)
+    applied, head = _on_database(command, url, lambda: upgrade_reporting(url))
+    for step in applied:
+        print(f"Applied {step.revision}: {step.title}", flush=True)
+    if not applied:
+        print(f"Nothing to apply: the database is at the latest migration ({head}).", flush=True)
+    else:
+        print(f"The database is at the latest migration ({head}).", flush=True)
 
 
 async def _seed_demo(settings: Settings) -> DemoInfo:
@@ -63,17 +101,18 @@ async def _seed_demo(settings: Settings) -> DemoInfo:
         await runtime.close()
 
 
-def _seed(settings: Settings) -> None:
-    """Seed the demo once and print how to reach it; the password is kept in ./.booking for later starts."""
-    info = asyncio.run(_seed_demo(settings))
-    creds = STATE_DIR / "demo-credentials.txt"
-    if info.created and info.password:
-        STATE_DIR.mkdir(exist_ok=True)
-        creds.write_text(f"{info.email}\n{info.password}\n")
-        creds.chmod(0o600)
+def _seed(command: str, settings: Settings, keep_credentials: bool) -> None:
+    """Seed the demo once and print how to reach it. Only the embedded database's login is kept in
+    ./.booking, for later starts: a demo seeded elsewhere must not overwrite it."""
+    url = _database(command, settings)
+    info = _on_database(command, url, lambda: asyncio.run(_seed_demo(settings)))
     password = info.password
-    if password is None and creds.exists():
-        password = creds.read_text().splitlines()[1]
+    if keep_credentials and info.created and info.password:
+        STATE_DIR.mkdir(exist_ok=True)
+        CREDENTIALS.write_text(f"{info.email}\n{info.password}\n")
+        CREDENTIALS.chmod(0o600)
+    if keep_credentials and password is None and CREDENTIALS.exists():
+        password = CREDENTIALS.read_text().splitlines()[1]
     base = settings.public_base_url
     print("\nDemo organisation:", info.slug, "(created now)" if info.created else "(already seeded)")
     print(f"  staff login:   {info.email} / {password or '(shown when it was created)'}")
@@ -91,16 +130,16 @@ def serve(args: argparse.Namespace) -> None:
         metrics_dir = Path(tempfile.mkdtemp(prefix="booking-metrics-"))
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://localhost:{args.port}")
-    settings = _settings()
+    settings = _settings("serve")
     if settings.database_url is None:
         url = _embedded_url()
         os.environ["DATABASE_URL"] = url  # worker processes inherit it
         os.environ.setdefault("RUN_WORKER", "true")  # development: the background jobs run in-process
-        settings = replace(settings, database_url=url)
-        _migrate(url)
-        _seed(settings)
+        settings = replace(settings, database_url=url, run_worker=True)
+        _migrate("serve", url)
+        _seed("serve", settings, keep_credentials=True)
     elif settings.auto_migrate:
-        _migrate(settings.database_url)
+        _migrate("serve", settings.database_url)
     print(f"Serving on http://{args.host}:{args.port} with {args.workers} worker process(es)", flush=True)
     config = uvicorn.Config(
         "entrypoints.asgi:app_from_env",
@@ -141,32 +180,27 @@ class GracefulMultiprocess(Multiprocess):
 
 
 def migrate(_: argparse.Namespace) -> None:
-    settings = _settings()
-    if settings.database_url is None:
-        raise SystemExit("booking migrate: set DATABASE_URL")
-    _migrate(settings.database_url)
-    print("Database is at the latest migration.")
+    settings = _settings("migrate", serving=False)
+    _migrate("migrate", _database("migrate", settings))
 
 
 def demo(_: argparse.Namespace) -> None:
-    settings = _settings()
-    if settings.database_url is None:
-        raise SystemExit("booking demo: set DATABASE_URL")
-    _seed(settings)
+    settings = _settings("demo", serving=False)
+    if settings.production:
+        _fail("demo", "refusing to seed demo data into a production database (APP_ENV=production)")
+    _seed("demo", settings, keep_credentials=False)
 
 
 def set_commission(args: argparse.Namespace) -> None:
     from application.organisations import set_commission as apply
-    from domain.errors import DomainError
     from entrypoints.composition import build_runtime
 
-    settings = _settings()
-    if settings.database_url is None:
-        raise SystemExit("booking set-commission: set DATABASE_URL")
+    settings = _settings("set-commission", serving=False)
+    url = _database("set-commission", settings)
     try:
         bps = int(args.bps)
-    except ValueError as exc:
-        raise SystemExit("booking set-commission: BPS is an integer from 0 to 10000") from exc
+    except ValueError:
+        _fail("set-commission", "BPS is an integer from 0 to 10000")
 
     async def run() -> None:
         runtime = build_runtime(settings)
@@ -175,38 +209,113 @@ def set_commission(args: argparse.Namespace) -> None:
         finally:
             await runtime.close()
 
-    try:
-        asyncio.run(run())
-    except DomainError as exc:
-        raise SystemExit(f"booking set-commission: {exc.detail}") from exc
+    _on_database("set-commission", url, lambda: asyncio.run(run()))
     print(f"Commission for {args.slug} is now {bps} bps.")
 
 
 def worker(_: argparse.Namespace) -> None:
     from entrypoints.worker import run_worker
 
-    settings = _settings()
-    if settings.database_url is None:
-        raise SystemExit("booking worker: set DATABASE_URL")
+    settings = _settings("worker")
+    _database("worker", settings)
     asyncio.run(run_worker(settings))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="booking", description="Booking platform")
-    commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("serve", help="run the HTTP API")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+def _version() -> str:
+    try:
+        return version("booking-platform")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree without installing
+        return "unknown"
+
+
+COMMON = "APP_ENV (development, test, production), DATABASE_URL (postgresql://user:password@host:5432/db)"
+SERVING = (
+    "JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, JWT_TTL_SECONDS, STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, "
+    "STRIPE_WEBHOOK_SECRET, STRIPE_CONNECT_WEBHOOK_SECRET, STRIPE_API_BASE, PAYMENTS_PROVIDER, "
+    "PLATFORM_COMMISSION_BPS, PUBLIC_BASE_URL, ALLOWED_REDIRECT_HOSTS, HOLD_MINUTES, LOG_LEVEL, "
+    "DB_POOL_SIZE, DB_STATEMENT_TIMEOUT_MS, DB_PGBOUNCER"
+)
+HTTP = (
+    "REDIS_URL, TRUSTED_PROXIES, RATE_LIMIT_ENABLED, RATE_LIMIT_<NAME>, CORS_ORIGINS, MAX_BODY_BYTES, "
+    "METRICS_TOKEN, AUTO_MIGRATE, RUN_WORKER, WORKER_INTERVAL_SECONDS"
+)
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+    variables: str,
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=f"Environment: {variables}.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="booking",
+        description="The booking platform: its HTTP API, background worker and database tools.",
+        epilog="Run `booking COMMAND --help` for a command's options and the variables it reads.",
+    )
+    top.add_argument("--version", action="version", version=f"booking {_version()}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = _command(
+        commands,
+        "serve",
+        "run the HTTP API",
+        "Serve the HTTP API. Without DATABASE_URL (development) it starts an embedded PostgreSQL in "
+        "./.booking/, migrates it, seeds the demo organisation once and runs the background jobs "
+        "in-process.",
+        f"{COMMON}, {SERVING}, {HTTP}",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on")
+    p.add_argument("--workers", type=int, default=1, help="server processes")
     p.set_defaults(func=serve)
-    commands.add_parser("migrate", help="apply all migrations to DATABASE_URL").set_defaults(func=migrate)
-    commands.add_parser("worker", help="run background jobs").set_defaults(func=worker)
-    commands.add_parser("demo", help="seed the demo organisation into DATABASE_URL").set_defaults(func=demo)
-    p = commands.add_parser("set-commission", help="the platform's commission for one organisation")
-    p.add_argument("slug")
-    p.add_argument("bps")
+    _command(
+        commands,
+        "migrate",
+        "apply all migrations to DATABASE_URL",
+        "Apply every migration still due to DATABASE_URL and say which; running it again applies nothing.",
+        COMMON,
+    ).set_defaults(func=migrate)
+    _command(
+        commands,
+        "worker",
+        "run the background jobs",
+        "Run the background jobs in a loop: expire payment holds, reconcile payments with Stripe, "
+        "complete past reservations, forget old idempotency keys. Several workers may run at once.",
+        f"{COMMON}, {SERVING}, WORKER_INTERVAL_SECONDS",
+    ).set_defaults(func=worker)
+    _command(
+        commands,
+        "demo",
+        "seed the demo organisation into DATABASE_URL",
+        "Seed the demo organisation acme-spa, its staff login and resources into DATABASE_URL once, and "
+        "print the login and URLs. Refused in production.",
+        f"{COMMON}, PUBLIC_BASE_URL",
+    ).set_defaults(func=demo)
+    p = _command(
+        commands,
+        "set-commission",
+        "the platform's commission for one organisation",
+        "Set the platform operator's commission for one organisation, in basis points of the total.",
+        COMMON,
+    )
+    p.add_argument("slug", help="the organisation's slug")
+    p.add_argument("bps", help="basis points, 0 to 10000 (1000 = 10 %%)")
     p.set_defaults(func=set_commission)
-    args = parser.parse_args(argv)
+    return top
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     args.func(args)
 
 

@@ -18,6 +18,7 @@ from adapters.payments.stripe_gateway import StripeGateway
 from adapters.postgres.booking_writer import SqlBookingWriter
 from adapters.postgres.idempotency import SqlIdempotencyStore
 from adapters.postgres.public_reads import SqlPublicReads
+from adapters.postgres.schema import head_revision
 from adapters.postgres.uow import SqlUnitOfWork
 from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
@@ -35,6 +36,7 @@ class Runtime:
     engine: AsyncEngine
     read_engine: AsyncEngine  # the same pool in AUTOCOMMIT: single reads without BEGIN and ROLLBACK
     ctx: Context
+    schema_head: str | None = None  # the migration this code expects the database at
 
     async def close(self) -> None:
         close = getattr(self.ctx.gateway, "close", None)
@@ -67,6 +69,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=10,
         pool_recycle=1800,
         connect_args=connect_args,
+        hide_parameters=True,  # bound values are customers' names, e-mails, phones and token hashes
     )
 
 
@@ -116,4 +119,4 @@ def build_runtime(settings: Settings) -> Runtime:
         heavy=ThreadedHeavyWork(),
         policy=policy,
     )
-    return Runtime(settings, engine, read_engine, ctx)
+    return Runtime(settings, engine, read_engine, ctx, head_revision())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -30,8 +31,22 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             entry.update(fields)
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
+
+
+# What a database error's text may carry of customers: bound parameters, DETAIL lines with key values
+# ("Key (email)=(jo@example.com) already exists") and the values themselves.
+_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\n|$)", re.DOTALL)
+_DETAIL = re.compile(r"DETAIL:.*")
+_EMAIL = re.compile(r"[^\s@'\"()<>,;]+@[^\s@'\"()<>,;]+\.[A-Za-z]{2,}")
+
+
+def scrub(text: str) -> str:
+    """An exception's text with parameters, DETAIL lines and e-mail addresses taken out."""
+    text = _PARAMETERS.sub("[parameters hidden]", text)
+    text = _DETAIL.sub("DETAIL: (hidden)", text)
+    return _EMAIL.sub("(e-mail hidden)", text)
 
 
 def configure(level: str = "INFO") -> None:

@@ -1,4 +1,6 @@
-"""Settings, read once from the environment by the CLI and handed to create_app."""
+"""Settings, read once from the environment by the CLI and handed to create_app.
+
+Every problem of a configuration is reported at once, in one line: an operator fixes them in one go."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from limits import parse as parse_limit
 
 RATE_LIMIT_DEFAULTS = {
     "PUBLIC_CATALOG": "120/minute",
@@ -18,8 +23,12 @@ RATE_LIMIT_DEFAULTS = {
     "PUBLIC_CHECKOUT_RETRY": "10/minute",
     "PUBLIC_MANAGE": "30/minute",
     "AUTH_LOGIN": "10/minute",
+    "AUTH_REGISTER": "10/minute",
+    # per credential (an API key, or all of one user's access tokens) over every authenticated route
+    "AUTHENTICATED": "600/minute",
 }
 ENVIRONMENTS = ("development", "test", "production")
+DATABASE_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
 
 
 class SettingsError(ValueError):
@@ -57,66 +66,121 @@ class Settings:
     run_worker: bool = False
     worker_interval_seconds: int = 10
     log_level: str = "INFO"
+    metrics_token: str | None = None
 
     @property
     def production(self) -> bool:
         return self.app_env == "production"
 
-    def checked(self) -> Settings:
-        """These settings, or SettingsError naming what is wrong."""
+    def problems(self, serving: bool = True) -> list[str]:
+        """What is wrong with these settings; `serving=False` for commands that only reach the database."""
+        found = []
         if self.app_env not in ENVIRONMENTS:
-            raise SettingsError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}")
-        if self.production and len(self.jwt_secret.encode()) < 32:
-            raise SettingsError("production needs a JWT_SECRET of at least 32 bytes")
-        if self.production and self.payments_provider == "sandbox":
-            raise SettingsError("production cannot take payments through the sandbox provider")
+            found.append(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if self.production and not self.database_url:
-            raise SettingsError("production needs DATABASE_URL; the embedded PostgreSQL is for development")
-        if self.payments_provider not in ("stripe", "sandbox"):
-            raise SettingsError("PAYMENTS_PROVIDER is stripe or sandbox")
-        if self.payments_provider == "stripe" and not self.stripe_secret_key:
-            raise SettingsError("PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY")
-        if (
-            self.production
-            and self.payments_provider == "stripe"
-            and not (self.stripe_webhook_secret or self.stripe_connect_webhook_secret)
-        ):
-            raise SettingsError("production needs STRIPE_WEBHOOK_SECRET to verify Stripe's webhooks")
+            found.append("production needs DATABASE_URL; the embedded PostgreSQL is for development")
+        if self.database_url:
+            found += database_url_problems(self.database_url)
+        if not 1 <= self.db_pool_size <= 1000:
+            found.append("DB_POOL_SIZE must be between 1 and 1000")
+        if not serving:
+            return found
+        found += self._payment_problems()
+        if self.production and len(self.jwt_secret.encode()) < 32:
+            found.append("production needs a JWT_SECRET of at least 32 bytes")
+        elif not self.jwt_secret:
+            found.append("JWT_SECRET is empty")
+        if self.production and not self.metrics_token:
+            found.append("production needs METRICS_TOKEN: /metrics is not for everyone")
         if not 30 <= self.hold_minutes <= 1439:
             # Checkout's expires_at is the hold end, HOLD_MINUTES + 1 ahead; Stripe refuses more than 24 h.
-            raise SettingsError("HOLD_MINUTES must be between 30 and 1439")
+            found.append("HOLD_MINUTES must be between 30 and 1439")
         if not 0 <= self.platform_commission_bps <= 10_000:
-            raise SettingsError("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
-        if not self.jwt_secret:
-            raise SettingsError("JWT_SECRET is empty")
+            found.append("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
+        if not 1 <= self.worker_interval_seconds <= 3600:
+            found.append("WORKER_INTERVAL_SECONDS must be between 1 and 3600")
         for cidr in self.trusted_proxies:
             try:
                 ipaddress.ip_network(cidr, strict=False)
-            except ValueError as exc:
-                raise SettingsError(f"TRUSTED_PROXIES: {cidr!r} is not a CIDR") from exc
+            except ValueError:
+                found.append(f"TRUSTED_PROXIES: {cidr!r} is not a CIDR")
+        for name, value in self.rate_limits.items():
+            try:
+                parse_limit(value)
+            except ValueError:
+                found.append(f"RATE_LIMIT_{name}: {value!r} is not a limit such as 10/minute")
+        return found
+
+    def _payment_problems(self) -> list[str]:
+        if self.payments_provider not in ("stripe", "sandbox"):
+            return ["PAYMENTS_PROVIDER is stripe or sandbox"]
+        found = []
+        if self.payments_provider == "stripe" and not self.stripe_secret_key:
+            found.append("payments through Stripe need STRIPE_SECRET_KEY")
+        if self.production and self.payments_provider == "sandbox":
+            found.append(
+                "production needs STRIPE_SECRET_KEY (payments go through Stripe; the sandbox provider "
+                "is for development)"
+            )
+        if self.production and not (self.stripe_webhook_secret or self.stripe_connect_webhook_secret):
+            found.append("production needs STRIPE_WEBHOOK_SECRET to verify Stripe's webhooks")
+        return found
+
+    def checked(self, serving: bool = True) -> Settings:
+        """These settings, or SettingsError naming everything that is wrong."""
+        found = self.problems(serving)
+        if found:
+            raise SettingsError("; ".join(found))
         return self
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{value!r} is not a boolean")
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name)
+def database_url_problems(url: str) -> list[str]:
+    """DATABASE_URL must name a PostgreSQL server: a scheme we speak and a host (or socket) and database."""
     try:
-        return int(value) if value else default
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer") from exc
+        parts = urlsplit(url)
+    except ValueError:
+        return ["DATABASE_URL is not a URL such as postgresql://user:password@host:5432/booking"]
+    if parts.scheme not in DATABASE_SCHEMES:
+        given = f"{parts.scheme}://" if parts.scheme else "no scheme"
+        return [f"DATABASE_URL must start with postgresql:// (not {given})"]
+    if not (parts.hostname or "host=" in parts.query) or not parts.path.strip("/"):
+        return ["DATABASE_URL needs a host and a database, e.g. postgresql://user:password@host:5432/booking"]
+    return []
 
 
-def _list(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+class _Reader:
+    """Reads variables, keeping every malformed one as a problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        return self.env.get(name) or default
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.env.get(name)
+        if value is None or value == "":
+            return default
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        self.problems.append(f"{name}: {value!r} is not a boolean (true or false)")
+        return default
+
+    def integer(self, name: str, default: int) -> int:
+        value = self.env.get(name)
+        if not value:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            self.problems.append(f"{name} must be an integer, not {value!r}")
+            return default
+
+    def items(self, name: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in (self.env.get(name) or "").split(",") if part.strip())
 
 
 def development_secret(state_dir: Path) -> str:
@@ -129,44 +193,73 @@ def development_secret(state_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def from_env(env: Mapping[str, str] | None = None, state_dir: Path | None = None) -> Settings:
-    """Settings from environment variables (API.md section 0), checked."""
-    env = os.environ if env is None else env
-    app_env = env.get("APP_ENV", "development") or "development"
-    secret = env.get("STRIPE_SECRET_KEY") or None
-    provider = env.get("PAYMENTS_PROVIDER") or ("stripe" if secret else "sandbox")
-    jwt_secret = env.get("JWT_SECRET", "")
-    if not jwt_secret and app_env != "production":
+def _rate_limits(read: _Reader) -> dict[str, str]:
+    limits = {
+        name: read.text(f"RATE_LIMIT_{name}") or default for name, default in RATE_LIMIT_DEFAULTS.items()
+    }
+    for variable in read.env:
+        name = variable.removeprefix("RATE_LIMIT_")
+        if variable.startswith("RATE_LIMIT_") and name != "ENABLED" and name not in RATE_LIMIT_DEFAULTS:
+            read.problems.append(
+                f"{variable} names no limit; the limits are {', '.join(RATE_LIMIT_DEFAULTS)}"
+            )
+    return limits
+
+
+def _redirect_hosts(read: _Reader, production: bool, public_base_url: str) -> tuple[str, ...]:
+    hosts = read.items("ALLOWED_REDIRECT_HOSTS")
+    own = urlsplit(public_base_url).hostname
+    if not production and own and own not in hosts:
+        hosts = (*hosts, own)  # development: return pages on the server itself (localhost) are fine
+    return hosts
+
+
+def from_env(
+    env: Mapping[str, str] | None = None, state_dir: Path | None = None, serving: bool = True
+) -> Settings:
+    """Settings from environment variables (API.md section 0), checked; `serving=False` for the commands
+    that only reach the database (migrate, demo, set-commission): they need no secrets."""
+    read = _Reader(os.environ if env is None else env)
+    app_env = read.text("APP_ENV", "development") or "development"
+    production = app_env == "production"
+    secret = read.text("STRIPE_SECRET_KEY")
+    jwt_secret = read.text("JWT_SECRET", "") or ""
+    if not jwt_secret and not production and serving:
         jwt_secret = development_secret(state_dir or Path.cwd() / ".booking")
-    limits = {name: env.get(f"RATE_LIMIT_{name}") or default for name, default in RATE_LIMIT_DEFAULTS.items()}
-    return Settings(
+    public_base_url = (read.text("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/")
+    settings = Settings(
         app_env=app_env,
-        database_url=env.get("DATABASE_URL") or None,
-        redis_url=env.get("REDIS_URL") or None,
+        database_url=read.text("DATABASE_URL"),
+        redis_url=read.text("REDIS_URL"),
         jwt_secret=jwt_secret,
-        jwt_issuer=env.get("JWT_ISSUER") or "booking-platform",
-        jwt_audience=env.get("JWT_AUDIENCE") or "booking-platform-api",
-        jwt_ttl_seconds=_int(env, "JWT_TTL_SECONDS", 900),
+        jwt_issuer=read.text("JWT_ISSUER") or "booking-platform",
+        jwt_audience=read.text("JWT_AUDIENCE") or "booking-platform-api",
+        jwt_ttl_seconds=read.integer("JWT_TTL_SECONDS", 900),
         stripe_secret_key=secret,
-        stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or None,
-        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
-        stripe_connect_webhook_secret=env.get("STRIPE_CONNECT_WEBHOOK_SECRET") or None,
-        stripe_api_base=env.get("STRIPE_API_BASE") or None,
-        payments_provider=provider,
-        platform_commission_bps=_int(env, "PLATFORM_COMMISSION_BPS", 1000),
-        public_base_url=(env.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/"),
-        allowed_redirect_hosts=_list(env.get("ALLOWED_REDIRECT_HOSTS")),
-        trusted_proxies=_list(env.get("TRUSTED_PROXIES")),
-        rate_limit_enabled=_bool(env.get("RATE_LIMIT_ENABLED"), True),
-        rate_limits=limits,
-        hold_minutes=_int(env, "HOLD_MINUTES", 30),
-        auto_migrate=_bool(env.get("AUTO_MIGRATE"), False),
-        db_pool_size=_int(env, "DB_POOL_SIZE", 20),
-        db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 10_000),
-        db_pgbouncer=_bool(env.get("DB_PGBOUNCER"), False),
-        cors_origins=_list(env.get("CORS_ORIGINS")),
-        max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576),
-        run_worker=_bool(env.get("RUN_WORKER"), False),
-        worker_interval_seconds=_int(env, "WORKER_INTERVAL_SECONDS", 10),
-        log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
-    ).checked()
+        stripe_publishable_key=read.text("STRIPE_PUBLISHABLE_KEY"),
+        stripe_webhook_secret=read.text("STRIPE_WEBHOOK_SECRET"),
+        stripe_connect_webhook_secret=read.text("STRIPE_CONNECT_WEBHOOK_SECRET"),
+        stripe_api_base=read.text("STRIPE_API_BASE"),
+        payments_provider=read.text("PAYMENTS_PROVIDER") or ("stripe" if secret else "sandbox"),
+        platform_commission_bps=read.integer("PLATFORM_COMMISSION_BPS", 1000),
+        public_base_url=public_base_url,
+        allowed_redirect_hosts=_redirect_hosts(read, production, public_base_url),
+        trusted_proxies=read.items("TRUSTED_PROXIES"),
+        rate_limit_enabled=read.boolean("RATE_LIMIT_ENABLED", True),
+        rate_limits=_rate_limits(read),
+        hold_minutes=read.integer("HOLD_MINUTES", 30),
+        auto_migrate=read.boolean("AUTO_MIGRATE", False),
+        db_pool_size=read.integer("DB_POOL_SIZE", 20),
+        db_statement_timeout_ms=read.integer("DB_STATEMENT_TIMEOUT_MS", 10_000),
+        db_pgbouncer=read.boolean("DB_PGBOUNCER", False),
+        cors_origins=read.items("CORS_ORIGINS"),
+        max_body_bytes=read.integer("MAX_BODY_BYTES", 1_048_576),
+        run_worker=read.boolean("RUN_WORKER", False),
+        worker_interval_seconds=read.integer("WORKER_INTERVAL_SECONDS", 10),
+        log_level=(read.text("LOG_LEVEL") or "INFO").upper(),
+        metrics_token=read.text("METRICS_TOKEN"),
+    )
+    found = read.problems + settings.problems(serving)
+    if found:
+        raise SettingsError("; ".join(found))
+    return settings

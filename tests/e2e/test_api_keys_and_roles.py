@@ -85,6 +85,26 @@ def test_a_key_never_exceeds_its_creator(client: httpx.Client) -> None:
     assert client.get("/api/resource-types", headers=key).status_code == 401
 
 
+def test_a_member_removed_and_added_back_does_not_revive_their_keys(client: httpx.Client) -> None:
+    """Defect 20: removal left the keys unrevoked, so adding the member back brought them to life."""
+    owner = with_organisation(client)
+    admin = member(client, owner, "admin")
+    made = new_key(admin, ["catalog:read"])
+    key = as_key(client, str(made["key"]))
+    assert client.get("/api/resource-types", headers=key).status_code == 200
+    owner.ok("DELETE", f"/api/organisations/{owner.organisation_id}/members/{admin.user_id}", 204)
+    owner.ok(
+        "POST",
+        f"/api/organisations/{owner.organisation_id}/members",
+        201,
+        json={"email": admin.email, "role": "admin"},
+    )
+    assert client.get("/api/resource-types", headers=key).status_code == 401
+    assert made["id"] not in [k["id"] for k in owner.ok("GET", "/api/api-keys")["data"]]  # revoked
+    fresh = as_key(client, str(new_key(admin, ["catalog:read"])["key"]))  # a new key works as usual
+    assert client.get("/api/resource-types", headers=fresh).status_code == 200
+
+
 def test_revoked_expired_and_foreign_organisation_keys(client: httpx.Client) -> None:
     owner = with_organisation(client)
     created = new_key(owner)

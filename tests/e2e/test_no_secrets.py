@@ -101,3 +101,74 @@ def test_secrets_stay_out_of_responses_and_logs(client: httpx.Client, server: Se
     ):
         assert marker not in log
         assert all(marker not in body for body in bodies), marker
+
+
+def test_error_paths_log_no_customer_data_no_tokens_and_no_raw_paths() -> None:
+    """Defect 19: database errors logged their bound parameters (names, e-mails, phones, booking tokens) and
+    the 500 handler the raw path (with the manage token). A column is taken away under a running server."""
+    from tests.support import databases
+    from tests.support.payments import sql
+    from tests.support.servers import base_env, run_cli
+
+    url = databases.create_database("booking_errors")
+    assert run_cli("migrate", env=base_env(url)).returncode == 0
+    srv = Server(base_env(url))
+    try:
+        with httpx.Client(base_url=srv.url, timeout=30) as http:
+            owner = with_organisation(http)
+            rt = owner.resource_type()
+            room = owner.resource(rt["id"])
+            token = owner.ok("GET", f"/api/resources/{room['id']}/public-token")["publicBookingToken"]
+            start = (datetime.now(UTC) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+            contact = {
+                "customerName": "Ottoline Vexworth",
+                "customerEmail": "ottoline.vexworth@example.net",
+                "customerPhone": "+31 20 555 0199",
+            }
+            booked = http.post(
+                f"/api/public/booking/{token}/reserve",
+                json={"startTime": start.isoformat(), "endTime": (start + timedelta(hours=1)).isoformat()}
+                | contact,
+            ).json()
+            manage = booked["manageToken"]
+            sql(url, "ALTER TABLE reservations RENAME COLUMN cancel_reason TO cancel_reason_gone")
+            failures = [
+                http.get(f"/api/public/reservations/{manage}"),
+                owner.post(
+                    "/api/reservations",
+                    json={
+                        "resourceId": room["id"],
+                        "startTime": (start + timedelta(hours=3)).isoformat(),
+                        "endTime": (start + timedelta(hours=4)).isoformat(),
+                        "customerInfo": {
+                            "name": contact["customerName"],
+                            "email": contact["customerEmail"],
+                            "phone": contact["customerPhone"],
+                        },
+                    },
+                ),
+                http.post(
+                    f"/api/public/booking/{token}/reserve",
+                    json={
+                        "startTime": (start + timedelta(hours=6)).isoformat(),
+                        "endTime": (start + timedelta(hours=7)).isoformat(),
+                    }
+                    | contact,
+                ),
+            ]
+            assert {f.status_code for f in failures} == {500}, [f.text for f in failures]
+            assert all(f.json()["code"] == "INTERNAL_ERROR" for f in failures)
+        log = srv.log()
+    finally:
+        srv.stop()
+        databases.drop_database(url)
+    assert "unhandled error on GET /api/public/reservations/{manage_token}" in log
+    for name, value in {
+        "customer name": contact["customerName"],
+        "customer e-mail": contact["customerEmail"],
+        "customer phone": contact["customerPhone"],
+        "manage token": manage,
+        "manage token hash": hashlib.sha256(manage.encode()).hexdigest(),
+        "resource booking token": token,
+    }.items():
+        assert value not in log, f"the {name} appears in the server log"

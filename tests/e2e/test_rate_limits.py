@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.api import with_organisation
+from tests.support.api import PASSWORD, with_organisation
 from tests.support.servers import Server, base_env
 
 pytestmark = pytest.mark.e2e
@@ -17,14 +17,13 @@ REDIS_DB = 9  # a database of this machine's Redis the suite owns and flushes
 
 
 def limited_env(database_url: str, **extra: str) -> dict[str, str]:
-    return base_env(
-        database_url,
-        RATE_LIMIT_ENABLED="true",
-        RATE_LIMIT_PUBLIC_CATALOG="3/minute",
-        RATE_LIMIT_PUBLIC_AVAILABILITY="2/minute",
-        RATE_LIMIT_AUTH_LOGIN="2/minute",
-        **extra,
-    )
+    limits = {
+        "RATE_LIMIT_ENABLED": "true",
+        "RATE_LIMIT_PUBLIC_CATALOG": "3/minute",
+        "RATE_LIMIT_PUBLIC_AVAILABILITY": "2/minute",
+        "RATE_LIMIT_AUTH_LOGIN": "2/minute",
+    }
+    return base_env(database_url, **(limits | extra))
 
 
 @pytest.fixture(scope="module")
@@ -134,5 +133,59 @@ def test_redis_down_fails_open_with_a_warning(database_url: str) -> None:
             ]
             assert codes == [200] * 6
         assert "rate limiting is failing open" in srv.log()
+    finally:
+        srv.stop()
+
+
+def test_registration_is_limited_per_client(database_url: str) -> None:
+    """Defect 18: 155 argon2 hashes in 10 s from one address slowed everyone down."""
+    srv = Server(limited_env(database_url, RATE_LIMIT_AUTH_REGISTER="3/minute"))
+    try:
+        with httpx.Client(base_url=srv.url) as http:
+            codes = [
+                http.post(
+                    "/api/auth/register",
+                    json={
+                        "email": f"burst-{i}-{srv.port}@example.com",
+                        "password": "a-long-password",
+                        "name": "B",
+                    },
+                ).status_code
+                for i in range(5)
+            ]
+        assert codes == [201, 201, 201, 429, 429]
+    finally:
+        srv.stop()
+
+
+def test_each_credential_has_one_budget_over_the_authenticated_routes(database_url: str) -> None:
+    srv = Server(
+        limited_env(database_url, RATE_LIMIT_AUTHENTICATED="4/minute", RATE_LIMIT_AUTH_LOGIN="50/minute")
+    )
+    try:
+        with httpx.Client(base_url=srv.url) as http:
+            owner = with_organisation(http)  # one authenticated call: the organisation
+            key = owner.ok(
+                "POST",
+                "/api/api-keys",
+                201,
+                json={"name": "k", "organisationId": owner.organisation_id, "scopes": ["catalog:read"]},
+            )["key"]
+            assert owner.get("/api/resource-types").status_code == 200
+            assert owner.get("/api/users/me").status_code == 200
+            spent = owner.get("/api/resource-types")
+            assert spent.status_code == 429
+            assert spent.json()["code"] == "RATE_LIMITED"
+            assert int(spent.headers["retry-after"]) >= 1
+            # a second access token of the same user shares the budget
+            again = http.post("/api/auth/login", json={"email": owner.email, "password": PASSWORD}).json()
+            fresh = {"Authorization": f"Bearer {again['accessToken']}"}
+            assert http.get("/api/users/me", headers=fresh).status_code == 429
+            # the user's API key, and another user, have budgets of their own
+            assert http.get("/api/resource-types", headers={"X-API-Key": key}).status_code == 200
+            other = with_organisation(http)
+            assert other.get("/api/resource-types").status_code == 200
+            # public routes keep their per-IP limits, untouched by the credential's budget
+            assert http.get(f"/api/public/booking/organisations/{owner.slug}").status_code == 200
     finally:
         srv.stop()

@@ -91,10 +91,12 @@ class Server:
         self._log.close()
 
 
-def run_cli(*args: str, env: Mapping[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: Mapping[str, str], timeout: float = 120, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "booking"), *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=dict(env),
         capture_output=True,
         text=True,

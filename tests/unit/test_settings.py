@@ -34,7 +34,8 @@ def test_overrides(tmp_path: Path) -> None:
     assert settings.rate_limits["PUBLIC_RESERVE"] == "3/second"
     assert settings.hold_minutes == 45
     assert settings.payments_provider == "stripe"  # the default once a key is set
-    assert settings.allowed_redirect_hosts == ("a.example", "b.example")
+    # development also allows return pages on PUBLIC_BASE_URL's own host (defect 25)
+    assert settings.allowed_redirect_hosts == ("a.example", "b.example", "localhost")
 
 
 @pytest.mark.parametrize(
@@ -97,8 +98,55 @@ def test_production_with_everything_set_starts(tmp_path: Path) -> None:
             "DATABASE_URL": "postgresql://x/y",
             "STRIPE_SECRET_KEY": "sk_live_x",
             "STRIPE_WEBHOOK_SECRET": "whsec_x",
+            "METRICS_TOKEN": "m" * 32,
+            "PUBLIC_BASE_URL": "https://book.example",
         },
         state_dir=tmp_path,
     )
     assert settings.production
+    assert settings.allowed_redirect_hosts == ()  # production allows only what it is told
     assert not (tmp_path / "jwt-secret").exists()  # production never invents a secret
+
+
+def test_production_lists_every_refusal_at_once(tmp_path: Path) -> None:
+    """Defect 23: refusals came one at a time, and an unset STRIPE_SECRET_KEY was talked of as 'the sandbox'."""
+    with pytest.raises(SettingsError) as refused:
+        from_env({"APP_ENV": "production", "JWT_SECRET": "short", "HOLD_MINUTES": "ten"}, state_dir=tmp_path)
+    message = str(refused.value)
+    assert "\n" not in message  # one line
+    for complaint in (
+        "DATABASE_URL",
+        "JWT_SECRET",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "METRICS_TOKEN",
+        "HOLD_MINUTES",
+    ):
+        assert complaint in message, complaint
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"RATE_LIMIT_PUBLIC_RESERVE": "lots"}, "RATE_LIMIT_PUBLIC_RESERVE"),
+        ({"RATE_LIMIT_PUBLIC_RESERV": "5/minute"}, "RATE_LIMIT_PUBLIC_RESERV names no limit"),
+        ({"RATE_LIMIT_AUTHENTICATED": "-3/minute"}, "RATE_LIMIT_AUTHENTICATED"),
+        ({"DATABASE_URL": "mysql://root@localhost/booking"}, "DATABASE_URL must start with postgresql://"),
+        ({"DATABASE_URL": "garbage"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://"}, "DATABASE_URL needs a host"),
+        ({"WORKER_INTERVAL_SECONDS": "0"}, "WORKER_INTERVAL_SECONDS"),
+    ],
+)
+def test_malformed_values_are_refused_at_start(tmp_path: Path, env: dict[str, str], complaint: str) -> None:
+    with pytest.raises(SettingsError, match=complaint):
+        from_env(env, state_dir=tmp_path)
+
+
+def test_database_commands_need_no_secrets(tmp_path: Path) -> None:
+    """migrate and set-commission reach only the database: production secrets are not theirs to demand."""
+    env = {"APP_ENV": "production", "DATABASE_URL": "postgresql://booking@db.example/booking"}
+    settings = from_env(env, state_dir=tmp_path, serving=False)
+    assert settings.database_url == env["DATABASE_URL"]
+    assert not (tmp_path / "jwt-secret").exists()
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
+        from_env({"DATABASE_URL": "mysql://x/y"}, state_dir=tmp_path, serving=False)

@@ -182,6 +182,18 @@ class SqlApiKeys(Repository):
         )
         return result.rowcount == 1
 
+    async def revoke_created_by(self, organisation_id: int, user_id: int, now: datetime) -> int:
+        result = await self.execute(
+            update(api_keys)
+            .where(
+                api_keys.c.organisation_id == organisation_id,
+                api_keys.c.created_by_user_id == user_id,
+                api_keys.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(result.rowcount)
+
     async def touch(self, key_id: int, now: datetime) -> None:
         await self.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
 

@@ -124,7 +124,9 @@ def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[s
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    log.exception("unhandled error on %s %s", request.method, request.scope.get("path"))
+    # The route template, never the path: paths carry manage and booking tokens.
+    route = request.scope.get("path_template") or "unmatched"
+    log.exception("unhandled error on %s %s", request.method, route)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal error", "something went wrong on our side"
     )

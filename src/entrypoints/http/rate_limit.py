@@ -1,7 +1,9 @@
-"""Per-route, per-client-IP rate limits: routes name their limit in `opt={"rate_limit": NAME}`."""
+"""Rate limits: per route and client IP where a route names its limit in `opt={"rate_limit": NAME}`, and
+per credential (AUTHENTICATED) over every other route a caller reaches with a token or an API key."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +22,7 @@ from litestar.types import (
 )
 
 from application.ports import Metrics, RateDecision, RateLimiter
+from domain.errors import DomainError
 from entrypoints.http.errors import PROBLEM, problem_body
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -57,6 +60,25 @@ def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     return any(ip in network for network in trusted)
 
 
+def credential_of(scope: Scope) -> str | None:
+    """Who spends an authenticated request: the user of an access token (all of a user's tokens share
+    one budget), else the API key (by its hash, never in clear); None without credentials."""
+    headers = {k: v for k, v in scope.get("headers", []) if k in (b"authorization", b"x-api-key")}
+    key = headers.get(b"x-api-key", b"").strip()
+    scheme, _, value = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    if not key and scheme.lower() == "apikey":
+        key = value.strip().encode("latin-1")
+    if key:
+        return "key:" + hashlib.sha256(key).hexdigest()[:32]
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    ctx = scope["app"].state.ctx
+    try:
+        return f"user:{ctx.tokens.subject(value.strip(), ctx.clock.now())}"
+    except DomainError:  # a bad token is refused by the route; its attempts still count, by token
+        return "token:" + hashlib.sha256(value.strip().encode("latin-1", "replace")).hexdigest()[:32]
+
+
 def _headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
     return [
         (b"ratelimit-limit", str(decision.limit).encode()),
@@ -76,10 +98,15 @@ class RateLimitMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler: Any = scope.get("route_handler")
         name = handler.opt.get("rate_limit") if handler is not None else None
+        client = client_ip(scope, self.trusted)
+        if name is None and handler is not None:
+            # Routes without a limit of their own: each credential has one budget over all of them.
+            credential = credential_of(scope)
+            name, client = ("AUTHENTICATED", credential) if credential else (None, client)
         if self.limiter is None or name is None:
             await next_app(scope, receive, send)
             return
-        decision = await self.limiter.hit(name, client_ip(scope, self.trusted))
+        decision = await self.limiter.hit(name, client)
         if not decision.allowed:
             self.metrics.rate_limited(name)
             body = msgspec.json.encode(

@@ -38,7 +38,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["identity"]
 
-    @post("/register", status_code=201)
+    @post("/register", status_code=201, opt={"rate_limit": "AUTH_REGISTER"})
     async def register(self, data: RegisterBody, ctx: NamedDependency[Context]) -> UserOut:
         user = await identity.register(ctx, data.email, data.password, data.name)
         return UserOut(user.id, user.email, user.name)
