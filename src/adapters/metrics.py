@@ -31,6 +31,7 @@ WEBHOOKS = Counter(
 RATE_LIMITED = Counter("booking_rate_limit_rejections_total", "Requests refused by a rate limit", ["limit"])
 HOLDS_EXPIRED = Counter("booking_holds_expired_total", "Payment holds the worker expired")
 RECONCILED = Counter("booking_payments_reconciled_total", "Pending payments reconciled with the provider")
+EVENTS = Counter("booking_outbox_events_total", "Domain events handed to their consumers, by type", ["type"])
 
 
 class PrometheusMetrics:
@@ -48,6 +49,9 @@ class PrometheusMetrics:
 
     def payments_reconciled(self, count: int) -> None:
         RECONCILED.inc(count)
+
+    def outbox_event(self, event_type: str) -> None:
+        EVENTS.labels(event_type).inc()
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from application.holds import expire_lapsed
 from application.ports import UnitOfWork
 from domain.allocation import Allocation, Bookable, Occupancy, allocate, buffered
 from domain.catalog import Organisation, Resource, ResourceType
@@ -81,8 +82,7 @@ async def place(
     rt = target.resource_type
     window = buffered(start, end, rt.buffer_before_minutes, rt.buffer_after_minutes)
     usage = await uow.reservations.usage(ids, *window, now, exclude)
-    if usage.lapsed:
-        await uow.reservations.expire_holds(usage.lapsed, now)
+    await expire_lapsed(uow, usage.lapsed, now)
     return allocate_on(target, usage.occupancies, window, quantity)
 
 

@@ -19,7 +19,6 @@ from domain.errors import InvalidInput, NotFound, RefundExceedsPayment
 from domain.identity import Caller
 from domain.payment import Payment, Refund, refundable, refunded_for
 from domain.reservation import Reservation
-from domain.status import ReservationStatus
 
 REFUND_CHOICES = ("policy", "full", "none")
 REFUND = Permission(Role.ADMIN, "reservations:write")
@@ -76,8 +75,7 @@ async def cancel_with_refund(
     """Cancel (status machine permitting) and refund by the rule, in the caller's unit of work."""
     now = ctx.clock.now()
     rule = refund_rule(reservation, rule)
-    reservation.move_to(ReservationStatus.CANCELLED, now)
-    reservation.cancel_reason = reason
+    reservation.cancel(reason, now)
     payment, amount = await money_back(uow, reservation, rule, now)
     refund: Refund | None = None
     if payment is not None and amount > 0:

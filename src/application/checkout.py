@@ -137,7 +137,7 @@ async def apply_session(
     if session.status == "complete" and session.payment_intent_id:
         unpaid = session.payment_status != "paid"
         if unpaid and session.payment_intent_status in ("requires_payment_method", "canceled"):
-            await payment_failed(uow, reservation, session.payment_intent_id)
+            await payment_failed(uow, reservation, session.payment_intent_id, now)
             return
         settled = not unpaid
         await payment_received(
@@ -234,8 +234,7 @@ async def _release(ctx: Context, reservation: Reservation, keep: bool) -> None:
         else:
             current = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
             if current is not None and current.status == ReservationStatus.PENDING_PAYMENT:
-                current.move_to(ReservationStatus.EXPIRED, now)
-                current.payment_status = PaymentStatus.EXPIRED
+                current.expire_hold(now)  # the provider failed: this attempt ends, another may follow
                 await uow.reservations.update(current)
             await uow.reservations.release_checkout(reservation.organisation_id, reservation.id)
         await uow.commit()

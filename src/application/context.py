@@ -15,7 +15,7 @@ from application.ports import (
     TokenIssuer,
     UnitOfWorkFactory,
 )
-from application.public_ports import BookingWriter, PublicReads
+from application.public_ports import PublicReads
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Context:
     tokens: TokenIssuer
     secret_hash: SecretHasher
     reads: PublicReads
-    writer: BookingWriter
+    single_statement: UnitOfWorkFactory  # each statement its own transaction: the hot public reserve
     gateway: PaymentGateway
     metrics: Metrics
     idempotency: IdempotencyStore

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from application.checkout import expire_session, reconcile
 from application.context import Context
+from application.outbox import CountEvents, DispatchOutbox, PurgeOutbox
 from domain.errors import PaymentProviderError
-from domain.status import PaymentStatus, ReservationStatus
 
 log = logging.getLogger("booking.jobs")
 
@@ -33,9 +33,7 @@ async def expire_lapsed_holds(ctx: Context, batch: int = 100) -> int:
     async with ctx.uow() as uow:
         lapsed = await uow.reservations.lapsed_holds(now, batch)
         for reservation in lapsed:
-            reservation.move_to(ReservationStatus.EXPIRED, now)
-            if reservation.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
-                reservation.payment_status = PaymentStatus.EXPIRED
+            reservation.expire_hold(now)
             await uow.reservations.update(reservation)
         await uow.commit()
     for reservation in lapsed:
@@ -63,12 +61,16 @@ async def reconcile_pending(ctx: Context, batch: int = 50) -> int:
     return done
 
 
-async def complete_past(ctx: Context) -> int:
-    """Confirmed reservations that have ended become completed."""
+async def complete_past(ctx: Context, batch: int = 500) -> int:
+    """Confirmed reservations that have ended become completed (each records reservation.completed)."""
+    now = ctx.clock.now()
     async with ctx.uow() as uow:
-        count = await uow.reservations.complete_ended(ctx.clock.now() - COMPLETE_AFTER)
+        ended = await uow.reservations.ended(now - COMPLETE_AFTER, batch)
+        for reservation in ended:
+            reservation.complete(now)
+            await uow.reservations.update(reservation)
         await uow.commit()
-    return count
+    return len(ended)
 
 
 async def forget_old_keys(ctx: Context) -> int:
@@ -76,8 +78,19 @@ async def forget_old_keys(ctx: Context) -> int:
     return await ctx.idempotency.forget_before(ctx.clock.now() - KEY_RETENTION, 5_000)
 
 
+async def dispatch_events(ctx: Context) -> int:
+    """Recorded events to their consumers, until none is due (a burst is drained in one round)."""
+    dispatch = DispatchOutbox(ctx.uow, ctx.clock, [CountEvents(ctx.metrics)])
+    total = 0
+    while handled := await dispatch():
+        total += handled
+    await PurgeOutbox(ctx.uow, ctx.clock)()
+    return total
+
+
 async def run_once(ctx: Context) -> Round:
     done = Round(await expire_lapsed_holds(ctx), await reconcile_pending(ctx), await complete_past(ctx))
+    await dispatch_events(ctx)
     await forget_old_keys(ctx)
     ctx.metrics.holds_expired(done.expired)
     ctx.metrics.payments_reconciled(done.reconciled)

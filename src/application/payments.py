@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.context import Context
+from application.holds import expire_lapsed_around
 from application.ports import UnitOfWork
-from domain.allocation import buffered
 from domain.errors import CapacityConflict
 from domain.payment import Payment, Refund, refunded_for, reservation_payment_status, settled_status
 from domain.reservation import Reservation
@@ -32,6 +32,8 @@ async def refund_payment(
     result = await ctx.gateway.refund(payment.payment_intent_id, amount, reason, key)
     refund = Refund(0, payment.id, result.amount, payment.currency, result.status, result.id, reason)
     recorded = await uow.payments.add_refund(reservation.organisation_id, reservation.id, refund)
+    if recorded is not None:  # None: this provider refund was recorded before (a retried request)
+        reservation.refunded(ctx.clock.now(), recorded.amount, recorded.currency, recorded.stripe_refund_id)
     await settle(uow, reservation)
     return recorded or refund
 
@@ -45,7 +47,7 @@ async def settle(uow: UnitOfWork, reservation: Reservation) -> None:
             if status != p.status:
                 await uow.payments.set_status(p.id, status)
     payments, _ = await uow.payments.of_reservation(reservation.organisation_id, reservation.id)
-    reservation.payment_status = reservation_payment_status(reservation.payment_status, payments)
+    reservation.settle(reservation_payment_status(reservation.payment_status, payments))
 
 
 async def payment_received(
@@ -83,10 +85,10 @@ async def payment_received(
         await uow.payments.set_status(existing.id, status)
         payment = existing
     if not settled:
-        if reservation.status == S.PENDING_PAYMENT:
-            reservation.payment_status = P.PROCESSING
-            await uow.reservations.update(reservation)
+        reservation.payment_processing()
+        await uow.reservations.update(reservation)
         return
+    reservation.paid(now, amount, currency, intent_id)
     if payment.kind == "extra":
         await refund_payment(ctx, uow, reservation, payment, amount, "duplicate", f"refund:{intent_id}:extra")
         await uow.reservations.update(reservation)
@@ -109,10 +111,7 @@ async def _keep_or_return(
             async with uow.savepoint():
                 if not reservation.holds_capacity(now):
                     await expire_lapsed_around(uow, reservation, now)
-                if reservation.status == S.EXPIRED:
-                    reservation.move_to(S.PENDING_PAYMENT, now)
-                reservation.move_to(reservation.paid_status, now)
-                reservation.hold_expires_at = None
+                reservation.payment_arrived(now)
                 await settle(uow, reservation)
                 await uow.reservations.update(reservation)
             return
@@ -120,9 +119,9 @@ async def _keep_or_return(
             # The hold lapsed and someone else has the time now: the money goes back.
             fresh = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
             assert fresh is not None
+            fresh.events.extend(reservation.events)  # the payment's own event still happened
             reservation = fresh
-            if reservation.status == S.PENDING_PAYMENT:
-                reservation.move_to(S.EXPIRED, now)
+            reservation.expire_hold(now)
     await refund_payment(
         ctx,
         uow,
@@ -135,15 +134,16 @@ async def _keep_or_return(
     await uow.reservations.update(reservation)
 
 
-async def payment_failed(uow: UnitOfWork, reservation: Reservation, intent_id: str | None) -> None:
+async def payment_failed(
+    uow: UnitOfWork, reservation: Reservation, intent_id: str | None, now: datetime
+) -> None:
     """A declined or failed payment: the customer may try again while the hold lasts."""
     if intent_id:
         existing = await uow.payments.by_intent(reservation.organisation_id, intent_id)
         if existing is not None and existing.status == "processing":
             await uow.payments.set_status(existing.id, "failed")
-    if reservation.status == S.PENDING_PAYMENT and reservation.payment_status in (P.PENDING, P.PROCESSING):
-        reservation.payment_status = P.FAILED
-        await uow.reservations.update(reservation)
+    reservation.payment_failed(now, reservation.quote.total, intent_id)
+    await uow.reservations.update(reservation)
 
 
 async def checkout_expired(uow: UnitOfWork, reservation: Reservation, session_id: str, now: datetime) -> None:
@@ -154,21 +154,6 @@ async def checkout_expired(uow: UnitOfWork, reservation: Reservation, session_id
         P.FAILED,
     ):
         return
-    if reservation.status == S.PENDING_PAYMENT:
-        reservation.move_to(S.EXPIRED, now)
-        reservation.payment_status = P.EXPIRED
-        await uow.reservations.update(reservation)
-    elif reservation.status == S.CANCELLED:
-        reservation.payment_status = P.EXPIRED
-        await uow.reservations.update(reservation)
-
-
-async def expire_lapsed_around(uow: UnitOfWork, reservation: Reservation, now: datetime) -> None:
-    """Other lapsed holds on the reservation's resources still count in the database until expired:
-    expire them, so that a late payment or a retry is never refused because of them."""
-    rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
-    before, after = (rt.buffer_before_minutes, rt.buffer_after_minutes) if rt else (0, 0)
-    window = buffered(reservation.start_time, reservation.end_time, before, after)
-    usage = await uow.reservations.usage(reservation.resource_ids, *window, now, exclude=reservation.id)
-    if usage.lapsed:
-        await uow.reservations.expire_holds(usage.lapsed, now)
+    reservation.expire_hold(now)
+    reservation.checkout_ended()
+    await uow.reservations.update(reservation)

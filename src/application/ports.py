@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from application.payment_ports import Payments
 from domain.access import Role
@@ -233,8 +233,8 @@ class Reservations(Protocol):
         """Holding allocations of the resources overlapping [start, end), lapsed holds apart."""
         ...
 
-    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int:
-        """Mark these lapsed payment holds expired, so they stop taking capacity in the database too."""
+    async def locked(self, reservation_ids: list[int]) -> list[Reservation]:
+        """These reservations, row-locked in id order for the rest of the transaction."""
         ...
 
     async def claim_reconcile(
@@ -259,8 +259,8 @@ class Reservations(Protocol):
         """(organisation, reservation) of pending payments due for reconciliation, stamped as claimed."""
         ...
 
-    async def complete_ended(self, before: datetime) -> int:
-        """Confirmed reservations that ended before `before` become completed."""
+    async def ended(self, before: datetime, limit: int) -> list[Reservation]:
+        """Confirmed reservations that ended before `before`, locked, skipping those another worker holds."""
         ...
 
     async def has_future_holding(
@@ -270,6 +270,45 @@ class Reservations(Protocol):
         resource_type_id: int | None = None,
         resource_id: int | None = None,
     ) -> bool: ...
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """A recorded domain event as consumers receive it (API.md section 10's names)."""
+
+    id: int
+    organisation_id: int
+    reservation_id: int
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """What one consumer did with one event so far."""
+
+    attempts: int
+    done: bool
+
+
+class Outbox(Protocol):
+    async def claim(self, limit: int, now: datetime) -> list[OutboxEvent]:
+        """The oldest undispatched events that are due, no other worker holding them; locked until the
+        transaction ends."""
+        ...
+
+    async def consumptions(self, event_id: int) -> dict[str, Consumption]: ...
+    async def record(self, event_id: int, consumer: str, now: datetime, error: str | None) -> None: ...
+    async def settle(self, event_id: int, dispatched_at: datetime | None, retry_at: datetime | None) -> None:
+        """Dispatched (every consumer done), or due again at `retry_at`."""
+        ...
+
+    async def purge(self, before: datetime, limit: int) -> int:
+        """Drop events dispatched before `before`: the table does not grow with history."""
+        ...
+
+    async def undispatched(self) -> int: ...
 
 
 class UnitOfWork(Protocol):
@@ -282,6 +321,7 @@ class UnitOfWork(Protocol):
     resources: Resources
     reservations: Reservations
     payments: Payments
+    outbox: Outbox
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -351,4 +391,5 @@ class Metrics(Protocol):
     def webhook_event(self, event_type: str, outcome: str) -> None: ...
     def rate_limited(self, limit: str) -> None: ...
     def holds_expired(self, count: int) -> None: ...
+    def outbox_event(self, event_type: str) -> None: ...
     def payments_reconciled(self, count: int) -> None: ...

@@ -8,7 +8,6 @@ from typing import Protocol
 
 from application.ports import Usage
 from domain.catalog import Organisation, Resource, ResourceType
-from domain.reservation import Reservation
 
 
 @dataclass(frozen=True)
@@ -43,13 +42,3 @@ class PublicReads(Protocol):
     ) -> BookingView | None:
         """None when the slug or token, or the type, is not publicly bookable."""
         ...
-
-
-class BookingWriter(Protocol):
-    """Writes that are one statement each, so each is its own transaction: no BEGIN, no COMMIT."""
-
-    async def add(self, reservation: Reservation, manage_token_hash: str | None = None) -> Reservation:
-        """Insert a reservation and its allocations together; the database checks capacity as it writes."""
-        ...
-
-    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.access import authorize
@@ -22,12 +22,10 @@ from application.ports import Page, PageRequest, ReservationFilter, UnitOfWork
 from domain.access import Permission, Role
 from domain.errors import InvalidInput, InvalidTransition, NotFound, VersionMismatch
 from domain.identity import Caller
-from domain.reservation import MAX_NOTES, Customer, Reservation, check_times
-from domain.status import STAFF_INITIAL, STAFF_TARGETS, PaymentStatus, ReservationStatus, takes_capacity_on
+from domain.reservation import MONEY_HELD, Customer, Draft, Reservation, check_notes, check_times
+from domain.status import STAFF_INITIAL, ReservationStatus, takes_capacity_on
 
 READ = Permission(Role.VIEWER, "reservations:read")
-# Payment states in which the reservation holds the customer's money (or is about to).
-MONEY_HELD = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.PROCESSING})
 WRITE = Permission(Role.STAFF, "reservations:write")
 S = ReservationStatus
 UNSET = object()
@@ -46,11 +44,6 @@ class NewReservation:
     status: str = "confirmed"
 
 
-def _check_notes(notes: str | None) -> None:
-    if notes is not None and len(notes) > MAX_NOTES:
-        raise InvalidInput(f"notes are at most {MAX_NOTES} characters", "notes")
-
-
 def _quantity(requested: int | None, resource_ids: list[int] | None) -> int:
     quantity = requested if requested is not None else max(1, len(resource_ids or []))
     if not 1 <= quantity <= 100_000:
@@ -62,7 +55,7 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
     """Staff may book outside hours, the grid or the window, never beyond capacity."""
     organisation_id, _ = authorize(caller, WRITE)
     check_times(new.start_time, new.end_time)
-    _check_notes(new.notes)
+    check_notes(new.notes)
     if new.status not in STAFF_INITIAL:
         raise InvalidInput("status is pending, confirmed or waitlist", "status")
     status = S(new.status)
@@ -81,30 +74,26 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
                 allocations = unplaced(target, quantity)
             else:
                 allocations = await place(uow, target, new.start_time, new.end_time, quantity, now)
-            reservation = Reservation(
-                id=0,
+            draft = Draft(
                 organisation_id=organisation_id,
                 resource_type_id=target.resource_type.id,
                 reference=new_reference(org),
                 start_time=new.start_time,
                 end_time=new.end_time,
                 quantity=quantity,
-                status=status,
-                payment_status=PaymentStatus.NOT_REQUIRED,
                 quote=price(org, target.resource_type, new.start_time, new.end_time, quantity),
+                allocations=allocations,
+                allocation_mode=target.mode,
+                cancellation_policy=org.cancellation_policy,
                 customer=new.customer,
                 notes=new.notes,
                 source="api_key" if caller.is_api_key else "staff",
-                requires_payment=False,
                 payment_required_snapshot=target.resource_type.payment_required,
                 approval_required=target.resource_type.requires_approval,
-                cancellation_policy_snapshot=org.cancellation_policy,
-                allocations=allocations,
-                allocation_mode=target.mode,
-                confirmed_at=now if status == S.CONFIRMED else None,
                 created_by_user_id=caller.user_id,
                 api_key_id=caller.api_key_id,
             )
+            reservation = Reservation.book(draft, now, staff_status=status)
             created = await uow.reservations.add(reservation)
             await uow.commit()
         return created
@@ -179,47 +168,33 @@ async def update_reservation(
                 raise NotFound("no such reservation")
             if if_match is not None and if_match != current.version:
                 raise VersionMismatch(f"the reservation is at version {current.version}")
-            start = changes.start_time or current.start_time
-            end = changes.end_time or current.end_time
-            check_times(start, end)
-            if changes.notes is not UNSET:
-                _check_notes(changes.notes)  # type: ignore[arg-type]
-            moved = (start, end) != (current.start_time, current.end_time) or changes.quantity is not None
-            moved = moved or changes.resource_id is not None or bool(changes.resource_ids)
-            target_status = S(changes.status) if changes.status else current.status
-            if changes.status:
-                if target_status not in STAFF_TARGETS or target_status == current.status:
-                    raise InvalidTransition(f"a {current.status} reservation cannot become {target_status}")
-                if target_status == S.CONFIRMED and current.requires_payment and not current.awaits_approval:
-                    raise InvalidTransition("a payment-required reservation is confirmed by its payment")
-                if target_status == S.CANCELLED and current.payment_status in MONEY_HELD:
-                    raise InvalidTransition(
-                        "a paid reservation is cancelled with POST /api/reservations/{id}/cancel, "
-                        "which decides the refund"
-                    )
+            was = current.status
             quantity = _quantity(changes.quantity or current.quantity, changes.resource_ids)
-            updated = replace(
-                current,
-                start_time=start,
-                end_time=end,
-                quantity=quantity,
-                customer=changes.customer or current.customer,
-                notes=current.notes if changes.notes is UNSET else changes.notes,  # type: ignore[arg-type]
+            moved = (
+                changes.quantity is not None or changes.resource_id is not None or bool(changes.resource_ids)
+            )
+            start, end = changes.start_time or current.start_time, changes.end_time or current.end_time
+            moved = moved or (start, end) != (current.start_time, current.end_time)
+            current.reschedule(start, end, now)
+            notes_given = changes.notes is not UNSET
+            current.amend(
+                now,
+                changes.customer,
+                changes.notes if notes_given else None,  # type: ignore[arg-type]
+                notes_given,
+                quantity,
             )
             if changes.status:
-                updated.move_to(target_status, now)
-            holds = updated.holds_capacity(now)
-            reallocate = moved or takes_capacity_on(current.status, target_status)
+                current.change_status(S(changes.status), now)
+            reallocate = moved or takes_capacity_on(was, current.status)
             if reallocate:
                 target = await _target_for(uow, current, changes)
-                if holds:
-                    updated.allocations = await place(
-                        uow, target, start, end, quantity, now, exclude=current.id
-                    )
+                if current.holds_capacity(now):
+                    placed = await place(uow, target, start, end, quantity, now, exclude=current.id)
                 else:
-                    updated.allocations = unplaced(target, quantity)
-                updated.allocation_mode = target.mode
-            saved = await uow.reservations.update(updated, reallocate=reallocate)
+                    placed = unplaced(target, quantity)
+                current.place_on(placed, target.mode)
+            saved = await uow.reservations.update(current, reallocate=reallocate)
             await uow.commit()
         return saved
 
@@ -248,8 +223,7 @@ async def delete_reservation(ctx: Context, caller: Caller, reservation_id: int) 
             raise NotFound("no such reservation")
         _check_unpaid(current)
         if current.status == S.PENDING_PAYMENT:
-            current.move_to(S.CANCELLED, now)
-            current.cancel_reason = current.cancel_reason or "deleted"
+            current.cancel("deleted", now)  # a payment that still lands on it is refunded
             await uow.reservations.update(current)
         await uow.reservations.delete(organisation_id, reservation_id, now)
         await uow.commit()

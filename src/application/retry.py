@@ -16,7 +16,7 @@ from application.checkout import (
     start_checkout,
 )
 from application.context import Context
-from application.payments import expire_lapsed_around
+from application.holds import expire_lapsed_around
 from domain.catalog import Organisation, ResourceType
 from domain.errors import CapacityConflict, NotFound, RetryNotPossible
 from domain.reservation import Reservation
@@ -57,7 +57,7 @@ async def _claim(
             )
         if not await uow.reservations.claim_checkout(organisation_id, reservation.id, now + CLAIM, now):
             raise RetryNotPossible("another retry of this booking is running")  # pragma: no cover - locked
-        reservation.checkout_attempt += 1
+        reservation.count_attempt()
         await uow.commit()
     return reservation, org, rt
 
@@ -88,10 +88,7 @@ async def _renew(ctx: Context, reservation: Reservation) -> Reservation:
         if current.payment_status in (PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED):
             raise RetryNotPossible("the booking was paid meanwhile")
         await expire_lapsed_around(uow, current, now)
-        if current.status == S.EXPIRED:
-            current.move_to(S.PENDING_PAYMENT, now)
-        current.hold_expires_at = hold_until(ctx, now)
-        current.payment_status = PaymentStatus.PENDING
+        current.renew_hold(hold_until(ctx, now), now)
         try:
             async with uow.savepoint():
                 saved = await uow.reservations.update(current)

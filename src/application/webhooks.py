@@ -82,7 +82,7 @@ async def _async_succeeded(ctx: Context, uow: UnitOfWork, session: dict[str, Any
 async def _async_failed(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> None:
     reservation = await reservation_of(uow, session)
     if reservation is not None:
-        await payment_failed(uow, reservation, _intent_id(session))
+        await payment_failed(uow, reservation, _intent_id(session), ctx.clock.now())
 
 
 async def _expired(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> None:
@@ -94,7 +94,7 @@ async def _expired(ctx: Context, uow: UnitOfWork, session: dict[str, Any]) -> No
 async def _intent_failed(ctx: Context, uow: UnitOfWork, intent: dict[str, Any]) -> None:
     reservation = await reservation_of(uow, intent)
     if reservation is not None:
-        await payment_failed(uow, reservation, intent.get("id"))
+        await payment_failed(uow, reservation, intent.get("id"), ctx.clock.now())
 
 
 async def _charge_refunded(ctx: Context, uow: UnitOfWork, charge: dict[str, Any]) -> None:
@@ -119,7 +119,7 @@ async def _charge_refunded(ctx: Context, uow: UnitOfWork, charge: dict[str, Any]
             item["id"],
             item.get("reason"),
         )
-        await uow.payments.add_refund(payment.organisation_id, reservation.id, refund)
+        await _note_refund(ctx, uow, reservation, refund)
     _, refunds = await uow.payments.of_reservation(payment.organisation_id, reservation.id)
     known = sum(r.amount for r in refunds if r.payment_id == payment.id and r.status != "failed")
     missing = int(charge.get("amount_refunded") or 0) - known
@@ -133,9 +133,16 @@ async def _charge_refunded(ctx: Context, uow: UnitOfWork, charge: dict[str, Any]
             f"{charge.get('id')}:{charge.get('amount_refunded')}",
             None,
         )
-        await uow.payments.add_refund(payment.organisation_id, reservation.id, refund)
+        await _note_refund(ctx, uow, reservation, refund)
     await settle(uow, reservation)
     await uow.reservations.update(reservation)
+
+
+async def _note_refund(ctx: Context, uow: UnitOfWork, reservation: Reservation, refund: Refund) -> None:
+    """A refund made at the provider enters the ledger once; the first time, payment.refunded is recorded."""
+    recorded = await uow.payments.add_refund(reservation.organisation_id, reservation.id, refund)
+    if recorded is not None:
+        reservation.refunded(ctx.clock.now(), recorded.amount, recorded.currency, recorded.stripe_refund_id)
 
 
 async def _account_updated(ctx: Context, uow: UnitOfWork, account: dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ from adapters.heavy_work import ThreadedHeavyWork
 from adapters.metrics import PrometheusMetrics
 from adapters.payments.sandbox_gateway import SandboxGateway
 from adapters.payments.stripe_gateway import StripeGateway
-from adapters.postgres.booking_writer import SqlBookingWriter
 from adapters.postgres.idempotency import SqlIdempotencyStore
 from adapters.postgres.public_reads import SqlPublicReads
 from adapters.postgres.schema import head_revision
@@ -112,7 +111,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         secret_hash=sha256_hex,
         reads=SqlPublicReads(read_engine),
-        writer=SqlBookingWriter(read_engine),
+        single_statement=lambda: SqlUnitOfWork(read_engine, transactional=False),
         gateway=make_gateway(settings, engine),
         metrics=PrometheusMetrics(),
         idempotency=SqlIdempotencyStore(engine),

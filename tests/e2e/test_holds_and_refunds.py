@@ -309,3 +309,42 @@ def test_a_paid_booking_of_a_type_that_requires_approval_waits_for_staff(
     done = staff.ok("POST", f"/api/reservations/{declined['reservationId']}/cancel", json={})
     assert done["refund"]["amount"] == declined["quotedAmount"]  # declined: everything back, the fee too
     assert done["reservation"]["paymentStatus"] == "refunded"
+
+
+# -- a hold that lapsed but was not expired yet never stands in the way ---------------------------
+
+
+def lapse(database_url: str, reservation_id: int) -> None:
+    sql(
+        database_url,
+        "UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE id = $1",
+        reservation_id,
+    )
+
+
+def test_a_late_payment_is_kept_when_the_hold_in_its_way_has_lapsed(
+    http: httpx.Client, standin: StandIn, shop: Shop, database_url: str
+) -> None:
+    start = start_at(days=45)
+    first = shop.reserve(http, start).json()
+    lapse(database_url, first["reservationId"])
+    second = shop.reserve(http, start).json()  # expires the first and holds the time
+    lapse(database_url, second["reservationId"])  # and lapses too; nobody has expired it yet
+    assert send(http, standin.pay(first["stripeCheckoutSessionId"])["event"]).status_code == 200
+    kept = shop.reservation(first["reservationId"])
+    assert (kept["status"], kept["paymentStatus"]) == ("confirmed", "succeeded")
+    assert shop.reservation(second["reservationId"])["status"] == "expired"
+
+
+def test_a_retry_is_not_refused_for_a_hold_that_has_lapsed(
+    http: httpx.Client, shop: Shop, database_url: str
+) -> None:
+    start = start_at(days=46)
+    first = shop.reserve(http, start).json()
+    lapse(database_url, first["reservationId"])
+    second = shop.reserve(http, start).json()
+    lapse(database_url, second["reservationId"])
+    assert shop.status(http, first["stripeCheckoutSessionId"])["canRetryPayment"] is True
+    again = retry(http, shop, first["stripeCheckoutSessionId"])
+    assert again.status_code == 200, again.text
+    assert shop.reservation(second["reservationId"])["status"] == "expired"

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any
 
 from domain.cancellation import PolicyTier
 from domain.catalog import Organisation, Resource, ResourceType, StripeAccount
+from domain.events import ReservationEvent
 from domain.hours import DateOverride, Interval, OpeningHours
+from domain.reservation import Reservation
+
+
+def event_payload(event: ReservationEvent, reservation: Reservation) -> dict[str, Any]:
+    """What the outbox keeps of an event: its own fields, and where the reservation stood."""
+    fields = {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in asdict(event).items()
+        if name != "occurred_at"
+    }
+    return fields | {"status": reservation.status.value, "payment_status": reservation.payment_status.value}
 
 
 def policy_to_json(tiers: tuple[PolicyTier, ...]) -> list[dict[str, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,19 +11,24 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    literal_column,
     or_,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.postgres.base import Repository
+from adapters.postgres.errors import translated
+from adapters.postgres.outbox import PendingEvents
 from adapters.postgres.reservation_rows import (
     ALLOCATE,
     INSERT,
+    INSERT_NAMES,
+    INSERT_POSITIONAL,
     OCCUPANCY,
+    insert_values,
     reservation,
     reservation_values,
     usage_of,
@@ -60,19 +64,30 @@ HOLD_RESOURCES = text(
 
 
 class SqlReservations(Repository):
+    """Reservations in the unit of work's transaction; the events of each saved change wait in `pending`
+    for the commit, which writes them to the outbox first (a rolled-back change writes none)."""
+
+    def __init__(self, conn: AsyncConnection, pending: list[PendingEvents], autocommit: bool = False) -> None:
+        super().__init__(conn)
+        self.pending = pending
+        self.autocommit = autocommit
+
     async def add(self, reservation_: Reservation, manage_token_hash: str | None = None) -> Reservation:
-        """One statement: the reservation, then its allocations over its time widened by the buffers."""
-        values = reservation_values(reservation_) | {"manage_token_hash": manage_token_hash}
-        params = values | {
-            "cancellation_policy_snapshot": json.dumps(values["cancellation_policy_snapshot"]),
-            "alloc_resources": [a.resource_id for a in reservation_.allocations],
-            "alloc_quantities": [a.quantity for a in reservation_.allocations],
-        }
-        row = await self.row(INSERT, params)
+        """One statement, the only way a reservation is written: the reservation, its allocations over its
+        time widened by the buffers, and its events into the outbox. On the pooled connection's driver
+        handle: the hottest write skips the SQL-expression layer; the triggers check capacity as it writes."""
+        values = insert_values(reservation_, manage_token_hash)
+        if self.autocommit:  # the statement is the transaction: on the driver directly
+            raw = (await self.conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with translated():
+                row = await raw.fetchrow(INSERT_POSITIONAL, *(values[name] for name in INSERT_NAMES))
+        else:
+            row = await self.row(INSERT, values)
         assert row is not None
-        return reservation(
-            dict(row) | {"allocations": [[a.resource_id, a.quantity] for a in reservation_.allocations]}
-        )
+        reservation_.events.clear()  # written by the same statement
+        allocations = [[a.resource_id, a.quantity] for a in reservation_.allocations]
+        return reservation(dict(row) | {"allocations": allocations})
 
     async def _allocate(
         self, organisation_id: int, reservation_id: int, allocations: list[Allocation]
@@ -193,6 +208,9 @@ class SqlReservations(Repository):
         )
         if reallocate:
             await self._allocate(r.organisation_id, r.id, r.allocations)
+        if r.events:
+            self.pending.append(PendingEvents(r.organisation_id, r.id, list(r.events), r))
+            r.events.clear()
         saved = await self.get(r.organisation_id, r.id, include_deleted=True)
         assert saved is not None
         return saved
@@ -226,22 +244,11 @@ class SqlReservations(Repository):
         }
         return usage_of(await self.rows(OCCUPANCY, params), now)
 
-    async def expire_holds(self, reservation_ids: list[int], now: datetime) -> int:
-        result = await self.execute(
-            update(res)
-            .where(
-                res.c.id.in_(reservation_ids), res.c.status == "pending_payment", res.c.hold_expires_at <= now
-            )
-            .values(
-                status="expired",
-                payment_status=literal_column(
-                    "CASE WHEN payment_status IN ('pending', 'failed') THEN 'expired' ELSE payment_status END"
-                ),
-                version=res.c.version + 1,
-                updated_at=func.now(),
-            )
+    async def locked(self, reservation_ids: list[int]) -> list[Reservation]:
+        rows = await self.rows(
+            self._select().where(res.c.id.in_(reservation_ids)).order_by(res.c.id).with_for_update(of=res)
         )
-        return int(result.rowcount)
+        return [reservation(r) for r in rows]
 
     async def claim_reconcile(
         self, organisation_id: int, reservation_id: int, not_since: datetime, now: datetime
@@ -335,20 +342,19 @@ class SqlReservations(Repository):
         )
         return [(r["organisation_id"], r["id"]) for r in rows]
 
-    async def complete_ended(self, before: datetime, limit: int = 1000) -> int:
-        ended = (
+    async def ended(self, before: datetime, limit: int) -> list[Reservation]:
+        ids = (
             select(res.c.id)
             .where(res.c.status == "confirmed", res.c.end_time < before, _live)
+            .order_by(res.c.end_time)
             .limit(limit)
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        result = await self.execute(
-            update(res)
-            .where(res.c.id.in_(ended))
-            .values(status="completed", version=res.c.version + 1, updated_at=func.now())
+        rows = await self.rows(
+            self._select().where(res.c.id.in_(ids)).with_for_update(of=res, skip_locked=True)
         )
-        return int(result.rowcount)
+        return [reservation(r) for r in rows]
 
     async def has_future_holding(
         self,

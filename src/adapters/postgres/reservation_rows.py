@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 
-from adapters.postgres.mappers import policy_from_json, policy_to_json
+from adapters.postgres.mappers import event_payload, policy_from_json, policy_to_json
 from application.ports import Usage
 from domain.allocation import Allocation, Occupancy
 from domain.money import Quote
@@ -99,9 +100,17 @@ _ALLOCATION_INSERT = (
     "(organisation_id, reservation_id, resource_id, quantity, occupied_from, occupied_until)"
 )
 # Built from the constant column names above; every value is a bound parameter.
+# The reservation's events go to the outbox in the same statement, so in the same transaction.
+_EVENTS_INSERT = (
+    "INSERT INTO outbox (organisation_id, reservation_id, type, payload, occurred_at) "
+    "SELECT r.organisation_id, r.id, e.type, e.payload, e.occurred_at FROM r CROSS JOIN "
+    "unnest(CAST(:event_types AS text[]), CAST(:event_payloads AS jsonb[]), "
+    "CAST(:event_times AS timestamptz[])) AS e(type, payload, occurred_at)"
+)
 INSERT = text(
     f"WITH r AS (INSERT INTO reservations ({', '.join(COLUMNS)}) VALUES ({_VALUES}) RETURNING *), "  # noqa: S608
-    f"a AS ({_ALLOCATION_INSERT} {_ALLOCATION_ROWS.format(source='r', where='')} RETURNING 1) "
+    f"a AS ({_ALLOCATION_INSERT} {_ALLOCATION_ROWS.format(source='r', where='')} RETURNING 1), "
+    f"o AS ({_EVENTS_INSERT} RETURNING 1) "
     "SELECT r.* FROM r"
 )
 ALLOCATE = text(
@@ -204,5 +213,26 @@ def _positional(sql: str, names: Sequence[str]) -> str:
     return sql
 
 
-INSERT_NAMES = (*COLUMNS, "alloc_resources", "alloc_quantities")
+INSERT_NAMES = (
+    *COLUMNS,
+    "alloc_resources",
+    "alloc_quantities",
+    "event_types",
+    "event_payloads",
+    "event_times",
+)
+
+
+def insert_values(r: Reservation, manage_token_hash: str | None) -> dict[str, Any]:
+    """The parameters of INSERT for a new reservation, its allocations and its events."""
+    values = reservation_values(r) | {"manage_token_hash": manage_token_hash}
+    values["cancellation_policy_snapshot"] = json.dumps(values["cancellation_policy_snapshot"])
+    values["alloc_resources"] = [a.resource_id for a in r.allocations]
+    values["alloc_quantities"] = [a.quantity for a in r.allocations]
+    values["event_types"] = [e.type for e in r.events]
+    values["event_payloads"] = [json.dumps(event_payload(e, r)) for e in r.events]
+    values["event_times"] = [e.occurred_at for e in r.events]
+    return values
+
+
 INSERT_POSITIONAL = _positional(str(INSERT.text), INSERT_NAMES)

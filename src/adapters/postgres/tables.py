@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ForeignKey,
     ForeignKeyConstraint,
     Identity,
     Index,
@@ -433,4 +434,34 @@ sandbox_checkout_sessions = Table(
     _created(),
     ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
     Index("ix_sandbox_checkout_sessions_reservation_id", "reservation_id"),
+)
+
+# Domain events, written in the transaction of the change that caused them (a transactional outbox).
+outbox = Table(
+    "outbox",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("occurred_at", DateTimeUTC(timezone=True), nullable=False),
+    _created(),
+    Column("dispatched_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("retry_at", DateTimeUTC(timezone=True), nullable=True),  # a consumer failed: not before then
+    Index("ix_outbox_undispatched", "id", postgresql_where=text("dispatched_at IS NULL")),
+    Index("ix_outbox_dispatched_at", "dispatched_at"),
+    Index("ix_outbox_organisation_id_reservation_id", "organisation_id", "reservation_id"),
+)
+
+# What each consumer did with each event: done once, or the attempts and the last error.
+outbox_consumptions = Table(
+    "outbox_consumptions",
+    metadata,
+    Column("outbox_id", BigInteger, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True),
+    Column("consumer", Text, primary_key=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("done_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", DateTimeUTC(timezone=True), nullable=True),
 )

@@ -1,4 +1,8 @@
-"""The unit of work: one connection, one transaction, committed once by the use case."""
+"""The unit of work: one connection, one transaction, committed once by the use case; the events of the
+aggregates it saved are written to the outbox inside that transaction, just before it commits.
+
+A single-statement unit of work (`transactional=False`, on the AUTOCOMMIT engine) serves the hot public
+reserve: its one write, a reservation with its allocations and events, is its own transaction."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from adapters.postgres.catalog_repo import SqlOrganisations, SqlResources, SqlResourceTypes
 from adapters.postgres.errors import translated
 from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefreshTokens, SqlUsers
+from adapters.postgres.outbox import PendingEvents, SqlOutbox
 from adapters.postgres.payment_repo import SqlPayments
 from adapters.postgres.reservation_repo import SqlReservations
 from application.payment_ports import Payments
@@ -19,6 +24,7 @@ from application.ports import (
     ApiKeys,
     Memberships,
     Organisations,
+    Outbox,
     RefreshTokens,
     Reservations,
     Resources,
@@ -38,17 +44,22 @@ class SqlUnitOfWork:
     resources: Resources
     reservations: Reservations
     payments: Payments
+    outbox: Outbox
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, transactional: bool = True) -> None:
         self._engine = engine
+        self._transactional = transactional
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
+        self._pending: list[PendingEvents] = []
 
     async def __aenter__(self) -> Self:
         async with translated():
             self._conn = await self._engine.connect()
-            self._tx = await self._conn.begin()
+            if self._transactional:
+                self._tx = await self._conn.begin()
         conn = self._conn
+        self._pending = []
         self.users = SqlUsers(conn)
         self.memberships = SqlMemberships(conn)
         self.api_keys = SqlApiKeys(conn)
@@ -56,8 +67,9 @@ class SqlUnitOfWork:
         self.organisations = SqlOrganisations(conn)
         self.resource_types = SqlResourceTypes(conn)
         self.resources = SqlResources(conn)
-        self.reservations = SqlReservations(conn)
+        self.reservations = SqlReservations(conn, self._pending, autocommit=not self._transactional)
         self.payments = SqlPayments(conn)
+        self.outbox = self._outbox = SqlOutbox(conn)
         return self
 
     @asynccontextmanager
@@ -65,23 +77,32 @@ class SqlUnitOfWork:
         assert self._conn is not None
         async with translated():
             nested = await self._conn.begin_nested()
+        recorded = len(self._pending)
         try:
             yield
         except BaseException:
             await nested.rollback()
+            del self._pending[recorded:]  # the events of what was undone did not happen
             raise
         else:
             async with translated():
                 await nested.commit()
 
     async def commit(self) -> None:
+        if not self._transactional:
+            # Each statement committed itself; a change that recorded events needs a transaction.
+            assert not self._pending, "events outside a transaction would be lost"
+            return
         assert self._tx is not None
         async with translated():
+            await self._outbox.append(self._pending)
+            self._pending.clear()
             await self._tx.commit()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._pending.clear()
         try:
             if isinstance(exc, Unavailable) and self._conn is not None:
                 # The database or this connection failed under us: drop it rather than pool it.

@@ -78,7 +78,7 @@ def context(pool: Pool, passwords: Passwords) -> Context:
         "secret_hash": lambda secret: f"sha-{secret}",
     }
     return Context(
-        **fields, reads=None, writer=None, gateway=None, metrics=None, idempotency=None, heavy=None
+        **fields, reads=None, single_statement=None, gateway=None, metrics=None, idempotency=None, heavy=None
     )  # type: ignore[arg-type]
 
 
