@@ -34,9 +34,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     # The worker's claim reads the undispatched rows in order; dispatched ones are only purged.
-    op.create_index("ix_outbox_undispatched", "outbox", ["id"], postgresql_where=sa.text("dispatched_at IS NULL"))
+    op.create_index(
+        "ix_outbox_undispatched", "outbox", ["id"], postgresql_where=sa.text("dispatched_at IS NULL")
+    )
     op.create_index("ix_outbox_dispatched_at", "outbox", ["dispatched_at"])
-    op.create_index("ix_outbox_organisation_id_reservation_id", "outbox", ["organisation_id", "reservation_id"])
+    op.create_index(
+        "ix_outbox_organisation_id_reservation_id", "outbox", ["organisation_id", "reservation_id"]
+    )
     op.create_table(
         "outbox_consumptions",
         sa.Column("outbox_id", sa.BigInteger(), nullable=False),
@@ -47,7 +51,10 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", TIMESTAMPTZ, nullable=True),
         sa.PrimaryKeyConstraint("outbox_id", "consumer", name=op.f("pk_outbox_consumptions")),
         sa.ForeignKeyConstraint(
-            ["outbox_id"], ["outbox.id"], name=op.f("fk_outbox_consumptions_outbox_id_outbox"), ondelete="CASCADE"
+            ["outbox_id"],
+            ["outbox.id"],
+            name=op.f("fk_outbox_consumptions_outbox_id_outbox"),
+            ondelete="CASCADE",
         ),
     )
 
