@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from domain.payment import Payment, Refund
 
@@ -55,13 +55,73 @@ class AccountState:
 
 
 @dataclass(frozen=True)
-class PaymentEvent:
-    """A verified provider event: its id, type and the object it is about (Stripe's JSON shape)."""
-
+class ProviderRefund:
     id: str
+    amount: int
+    status: str
+    reason: str | None = None
+
+
+# What the provider tells, verified and typed by the gateway: the application never reads its wire format.
+@dataclass(frozen=True)
+class ProviderEvent:
+    id: str
+
+
+@dataclass(frozen=True)
+class CheckoutCompleted(ProviderEvent):
+    """The customer finished a Checkout Session: paid, or a delayed method still processing."""
+
+    session: CheckoutSession
+
+
+@dataclass(frozen=True)
+class CheckoutPaidLater(ProviderEvent):
+    """A delayed payment method of a completed session succeeded."""
+
+    session: CheckoutSession
+
+
+@dataclass(frozen=True)
+class CheckoutPaymentFailed(ProviderEvent):
+    """A delayed payment method of a completed session failed."""
+
+    session: CheckoutSession
+
+
+@dataclass(frozen=True)
+class CheckoutExpired(ProviderEvent):
+    session: CheckoutSession
+
+
+@dataclass(frozen=True)
+class PaymentIntentFailed(ProviderEvent):
+    """A card was declined (the customer may try another while the hold lasts)."""
+
+    intent_id: str
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ChargeRefunded(ProviderEvent):
+    """Money went back, from anywhere (the provider's dashboard included)."""
+
+    intent_id: str | None
+    charge_id: str | None
+    amount_refunded: int
+    refunds: list[ProviderRefund] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AccountUpdated(ProviderEvent):
+    account: AccountState
+
+
+@dataclass(frozen=True)
+class OtherEvent(ProviderEvent):
+    """An event the platform does not act on."""
+
     type: str
-    data: dict[str, Any]
-    account: str | None = None
 
 
 class PaymentGateway(Protocol):
@@ -82,7 +142,7 @@ class PaymentGateway(Protocol):
     async def create_account(self, organisation_id: int, email: str | None, idempotency_key: str) -> str: ...
     async def onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str: ...
     async def retrieve_account(self, account_id: str) -> AccountState: ...
-    def parse_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
+    def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """The verified event; InvalidSignature when the signature is missing, wrong or stale."""
         ...
 

@@ -16,9 +16,12 @@ from adapters.postgres.tables import organisations
 from adapters.postgres.tables import sandbox_checkout_sessions as sessions
 from application.payment_ports import (
     AccountState,
+    AccountUpdated,
+    CheckoutCompleted,
     CheckoutRequest,
     CheckoutSession,
-    PaymentEvent,
+    PaymentIntentFailed,
+    ProviderEvent,
     RefundResult,
 )
 from domain.errors import PaymentProviderError
@@ -86,7 +89,7 @@ class SandboxGateway:
             row = (await conn.execute(select(sessions).where(sessions.c.id == session_id))).mappings().first()
         return dict(row) if row else None
 
-    async def complete(self, session_id: str) -> PaymentEvent:
+    async def complete(self, session_id: str) -> ProviderEvent:
         """The customer pressed Pay: the session completes, as checkout.session.completed tells."""
         intent = _id("pi")
         async with translated(), self._engine.begin() as conn:
@@ -97,20 +100,12 @@ class SandboxGateway:
             )
         if done.rowcount != 1:
             raise PaymentProviderError("the sandbox checkout session is not open")
-        session = await self.retrieve_checkout(session_id)
-        return PaymentEvent(_id("evt"), "checkout.session.completed", _session_object(session))
+        return CheckoutCompleted(_id("evt"), await self.retrieve_checkout(session_id))
 
-    async def decline(self, session_id: str) -> PaymentEvent:
+    async def decline(self, session_id: str) -> ProviderEvent:
         """The customer pressed Decline: the card is refused, the session stays open for another try."""
         session = await self.retrieve_checkout(session_id)
-        intent = {
-            "id": _id("pi"),
-            "object": "payment_intent",
-            "status": "requires_payment_method",
-            "metadata": session.metadata,
-            "last_payment_error": {"message": "Your card was declined."},
-        }
-        return PaymentEvent(_id("evt"), "payment_intent.payment_failed", intent)
+        return PaymentIntentFailed(_id("evt"), _id("pi"), session.metadata)
 
     async def expire_checkout(self, session_id: str) -> CheckoutSession:
         async with translated(), self._engine.begin() as conn:
@@ -149,30 +144,9 @@ class SandboxGateway:
             account_id, row["charges_enabled"], row["payouts_enabled"], row["details_submitted"]
         )
 
-    def account_completed(self, account_id: str) -> PaymentEvent:
+    def account_completed(self, account_id: str) -> ProviderEvent:
         """Onboarding finished: Stripe would send account.updated with charges and payouts enabled."""
-        account = {
-            "id": account_id,
-            "object": "account",
-            "charges_enabled": True,
-            "payouts_enabled": True,
-            "details_submitted": True,
-        }
-        return PaymentEvent(_id("evt"), "account.updated", account, account_id)
+        return AccountUpdated(_id("evt"), AccountState(account_id, True, True, True))
 
-    def parse_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
+    def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         return verified_event(payload, signature, self._secrets)
-
-
-def _session_object(session: CheckoutSession) -> dict[str, Any]:
-    return {
-        "id": session.id,
-        "object": "checkout.session",
-        "status": session.status,
-        "payment_status": session.payment_status,
-        "payment_intent": session.payment_intent_id,
-        "amount_total": session.amount_total,
-        "currency": session.currency,
-        "metadata": session.metadata,
-        "client_reference_id": session.metadata.get("reservation_id"),
-    }

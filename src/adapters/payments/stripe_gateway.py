@@ -10,9 +10,18 @@ import stripe
 
 from application.payment_ports import (
     AccountState,
+    AccountUpdated,
+    ChargeRefunded,
+    CheckoutCompleted,
+    CheckoutExpired,
+    CheckoutPaidLater,
+    CheckoutPaymentFailed,
     CheckoutRequest,
     CheckoutSession,
-    PaymentEvent,
+    OtherEvent,
+    PaymentIntentFailed,
+    ProviderEvent,
+    ProviderRefund,
     RefundResult,
 )
 from domain.errors import InvalidInput, InvalidSignature, PaymentProviderError
@@ -28,7 +37,7 @@ def _session(obj: Any) -> CheckoutSession:
     if isinstance(intent, dict):
         intent, intent_status = intent.get("id"), intent.get("status")
     return CheckoutSession(
-        id=obj["id"],
+        id=str(obj["id"]),
         url=obj.get("url"),
         status=obj.get("status") or "open",
         payment_status=obj.get("payment_status") or "unpaid",
@@ -36,7 +45,7 @@ def _session(obj: Any) -> CheckoutSession:
         payment_intent_status=intent_status,
         amount_total=obj.get("amount_total"),
         currency=obj.get("currency"),
-        metadata=dict(obj.get("metadata") or {}),
+        metadata=_metadata(obj),
     )
 
 
@@ -175,14 +184,9 @@ class StripeGateway:
         account = await self._call(
             "read a connected account", self._client.v1.accounts.retrieve_async(account_id)
         )
-        return AccountState(
-            account["id"],
-            bool(account.get("charges_enabled")),
-            bool(account.get("payouts_enabled")),
-            bool(account.get("details_submitted")),
-        )
+        return _account(account)
 
-    def parse_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
+    def parse_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         return verified_event(payload, signature, self._secrets)
 
 
@@ -199,7 +203,7 @@ class _Event(msgspec.Struct):
     account: str | None = None
 
 
-def verified_event(payload: bytes, signature: str | None, secrets: list[str]) -> PaymentEvent:
+def verified_event(payload: bytes, signature: str | None, secrets: list[str]) -> ProviderEvent:
     """The event of a payload signed by one of the secrets in time; InvalidSignature otherwise, and
     InvalidInput for a signed payload that is not an event (nothing is applied either way)."""
     if not signature or not secrets:
@@ -217,7 +221,51 @@ def verified_event(payload: bytes, signature: str | None, secrets: list[str]) ->
         raise InvalidInput(f"the payload is not a Stripe event: {exc}", "body") from None
     except RecursionError:
         raise InvalidInput("the payload is nested too deeply", "body") from None
-    return PaymentEvent(event.id, event.type, event.data.object, event.account)
+    try:
+        return typed_event(event.id, event.type, event.data.object)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InvalidInput(f"the {event.type} event's object is malformed", "body") from exc
+
+
+def typed_event(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
+    """Stripe's event as the application knows it; the wire format ends here."""
+    if kind == "checkout.session.completed":
+        return CheckoutCompleted(event_id, _session(obj))
+    if kind == "checkout.session.async_payment_succeeded":
+        return CheckoutPaidLater(event_id, _session(obj))
+    if kind == "checkout.session.async_payment_failed":
+        return CheckoutPaymentFailed(event_id, _session(obj))
+    if kind == "checkout.session.expired":
+        return CheckoutExpired(event_id, _session(obj))
+    if kind == "payment_intent.payment_failed":
+        return PaymentIntentFailed(event_id, str(obj["id"]), _metadata(obj))
+    if kind == "charge.refunded":
+        intent = obj.get("payment_intent")
+        listed = (obj.get("refunds") or {}).get("data") or []
+        refunds = [
+            ProviderRefund(str(r["id"]), int(r["amount"]), r.get("status") or "succeeded", r.get("reason"))
+            for r in listed
+        ]
+        intent_id = intent.get("id") if isinstance(intent, dict) else intent
+        return ChargeRefunded(
+            event_id, intent_id, obj.get("id"), int(obj.get("amount_refunded") or 0), refunds
+        )
+    if kind == "account.updated":
+        return AccountUpdated(event_id, _account(obj))
+    return OtherEvent(event_id, kind)
+
+
+def _metadata(obj: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (obj.get("metadata") or {}).items()}
+
+
+def _account(obj: Any) -> AccountState:
+    return AccountState(
+        str(obj["id"]),
+        bool(obj.get("charges_enabled")),
+        bool(obj.get("payouts_enabled")),
+        bool(obj.get("details_submitted")),
+    )
 
 
 def _signed_by(text: str, signature: str, secret: str) -> bool:
