@@ -8,12 +8,10 @@ from datetime import datetime
 
 from application.access import authorize
 from application.booking import retrying
-from application.checkout import end_open_session
-from application.context import Context
-from application.payments import refund_payment
-from application.ports import UnitOfWork
-from application.reservations import WRITE
-from domain.access import Permission, Role
+from application.checkout import Checkouts
+from application.payments import Cashier
+from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.access import REFUNDS, RESERVATIONS_READ, RESERVATIONS_WRITE
 from domain.cancellation import policy_refund, refund_due
 from domain.errors import InvalidInput, NotFound, RefundExceedsPayment
 from domain.identity import Caller
@@ -21,7 +19,6 @@ from domain.payment import Payment, Refund, refundable, refunded_for
 from domain.reservation import Reservation
 
 REFUND_CHOICES = ("policy", "full", "none")
-REFUND = Permission(Role.ADMIN, "reservations:write")
 
 
 @dataclass(frozen=True)
@@ -70,16 +67,16 @@ async def money_back(
 
 
 async def cancel_with_refund(
-    ctx: Context, uow: UnitOfWork, reservation: Reservation, reason: str | None, rule: str, key: str
+    uow: UnitOfWork, cashier: Cashier, reservation: Reservation, reason: str | None, rule: str, key: str
 ) -> Cancellation:
     """Cancel (status machine permitting) and refund by the rule, in the caller's unit of work."""
-    now = ctx.clock.now()
+    now = cashier.clock.now()
     rule = refund_rule(reservation, rule)
     reservation.cancel(reason, now)
     payment, amount = await money_back(uow, reservation, rule, now)
     refund: Refund | None = None
     if payment is not None and amount > 0:
-        refund = await refund_payment(ctx, uow, reservation, payment, amount, "requested_by_customer", key)
+        refund = await cashier.refund(uow, reservation, payment, amount, "requested_by_customer", key)
     saved = await uow.reservations.update(reservation)
     currency = saved.quote.currency
     if refund is None:
@@ -87,61 +84,76 @@ async def cancel_with_refund(
     return Cancellation(saved, RefundOutcome(True, refund.amount, currency, refund.status))
 
 
-async def cancel_reservation(
-    ctx: Context, caller: Caller, reservation_id: int, reason: str | None, refund: str = "policy"
-) -> Cancellation:
+class CancelReservation:
     """Staff cancel along the status machine; money goes back by the chosen rule (all of it: admins)."""
-    organisation_id, _ = authorize(caller, REFUND if refund == "full" else WRITE)
-    check_reason(reason)
-    if refund not in REFUND_CHOICES:
-        raise InvalidInput("refund is policy, full or none", "refund")
-    async with ctx.uow() as uow:
-        found = await uow.reservations.get(organisation_id, reservation_id)
-    await end_open_session(ctx, found)  # first, and outside any transaction
 
-    async def attempt() -> Cancellation:
-        async with ctx.uow() as uow:
+    def __init__(self, uow: UnitOfWorkFactory, cashier: Cashier, checkouts: Checkouts) -> None:
+        self.uow, self.cashier, self.checkouts = uow, cashier, checkouts
+
+    async def __call__(
+        self, caller: Caller, reservation_id: int, reason: str | None, refund: str = "policy"
+    ) -> Cancellation:
+        organisation_id, _ = authorize(caller, REFUNDS if refund == "full" else RESERVATIONS_WRITE)
+        check_reason(reason)
+        if refund not in REFUND_CHOICES:
+            raise InvalidInput("refund is policy, full or none", "refund")
+        async with self.uow() as uow:
+            found = await uow.reservations.get(organisation_id, reservation_id)
+        await self.checkouts.end_open_session(found)  # first, and outside any transaction
+
+        async def attempt() -> Cancellation:
+            async with self.uow() as uow:
+                current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+                if current is None:
+                    raise NotFound("no such reservation")
+                key = f"refund:{reservation_id}:cancel"  # a retried attempt asks for the same refund
+                done = await cancel_with_refund(uow, self.cashier, current, reason, refund, key)
+                await uow.commit()
+            return done
+
+        return await retrying(attempt)
+
+
+class RefundReservation:
+    """A staff refund (admin or owner): all that remains by default; never beyond what was paid."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, cashier: Cashier) -> None:
+        self.uow, self.clock, self.cashier = uow, clock, cashier
+
+    async def __call__(
+        self, caller: Caller, reservation_id: int, amount: int | None, reason: str | None, key: str | None
+    ) -> Refund:
+        organisation_id, _ = authorize(caller, REFUNDS)
+        check_reason(reason)
+        if amount is not None and amount <= 0:
+            raise InvalidInput("amount must be above 0", "amount")
+        async with self.uow() as uow:
             current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
             if current is None:
                 raise NotFound("no such reservation")
-            key = f"refund:{reservation_id}:cancel"  # a retried attempt asks for the same refund
-            done = await cancel_with_refund(ctx, uow, current, reason, refund, key)
+            payment, left = await money_back(uow, current, "full", self.clock.now())
+            if payment is None or left <= 0:
+                raise RefundExceedsPayment("nothing paid remains to refund")
+            amount = left if amount is None else amount
+            if amount > left:
+                raise RefundExceedsPayment(f"at most {left} remains to refund")
+            idempotency = f"refund:{reservation_id}:{key or uuid.uuid4().hex}"
+            made = await self.cashier.refund(uow, current, payment, amount, reason, idempotency)
+            await uow.reservations.update(current)
             await uow.commit()
-        return done
-
-    return await retrying(attempt)
-
-
-async def refund_reservation(
-    ctx: Context, caller: Caller, reservation_id: int, amount: int | None, reason: str | None, key: str | None
-) -> Refund:
-    """A staff refund (admin or owner): all that remains by default; never beyond what was paid."""
-    organisation_id, _ = authorize(caller, REFUND)
-    check_reason(reason)
-    if amount is not None and amount <= 0:
-        raise InvalidInput("amount must be above 0", "amount")
-    async with ctx.uow() as uow:
-        current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
-        if current is None:
-            raise NotFound("no such reservation")
-        payment, left = await money_back(uow, current, "full", ctx.clock.now())
-        if payment is None or left <= 0:
-            raise RefundExceedsPayment("nothing paid remains to refund")
-        amount = left if amount is None else amount
-        if amount > left:
-            raise RefundExceedsPayment(f"at most {left} remains to refund")
-        idempotency = f"refund:{reservation_id}:{key or uuid.uuid4().hex}"
-        made = await refund_payment(ctx, uow, current, payment, amount, reason, idempotency)
-        await uow.reservations.update(current)
-        await uow.commit()
-    assert made is not None
-    return made
+        assert made is not None
+        return made
 
 
-async def ledger(ctx: Context, caller: Caller, reservation_id: int) -> tuple[list[Payment], list[Refund]]:
+class ReservationLedger:
     """Payments and refunds of a reservation, for staff."""
-    organisation_id, _ = authorize(caller, Permission(Role.VIEWER, "reservations:read"))
-    async with ctx.uow() as uow:
-        if await uow.reservations.get(organisation_id, reservation_id) is None:
-            raise NotFound("no such reservation")
-        return await uow.payments.of_reservation(organisation_id, reservation_id)
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self.uow = uow
+
+    async def __call__(self, caller: Caller, reservation_id: int) -> tuple[list[Payment], list[Refund]]:
+        organisation_id, _ = authorize(caller, RESERVATIONS_READ)
+        async with self.uow() as uow:
+            if await uow.reservations.get(organisation_id, reservation_id) is None:
+                raise NotFound("no such reservation")
+            return await uow.payments.of_reservation(organisation_id, reservation_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from application import catalog, organisations
-from application.context import Context
-from application.identity import register
+from application.catalog import CatalogAdmin
+from application.identity import Accounts
+from application.organisations import NewOrganisation, OrganisationAdmin
+from application.ports import UnitOfWorkFactory
 from domain.access import Role
 from domain.catalog import Resource, ResourceType
 from domain.errors import AlreadyExists
@@ -28,9 +29,15 @@ class DemoInfo:
     resource_tokens: dict[str, str]
 
 
-async def seed_demo(ctx: Context) -> DemoInfo:
-    """Create the demo organisation once; later calls report what is there."""
-    async with ctx.uow() as uow:
+async def seed_demo(
+    uow_factory: UnitOfWorkFactory,
+    accounts: Accounts,
+    organisations: OrganisationAdmin,
+    catalog: CatalogAdmin,
+) -> DemoInfo:
+    """Create the demo organisation once, through the same use cases as everyone; later calls report
+    what is there."""
+    async with uow_factory() as uow:
         existing = await uow.organisations.by_slug(DEMO_SLUG)
         if existing is not None:
             found = await uow.resources.of_types(
@@ -40,20 +47,19 @@ async def seed_demo(ctx: Context) -> DemoInfo:
             return DemoInfo(False, existing.id, DEMO_EMAIL, None, DEMO_SLUG, tokens)
     password = secrets.token_urlsafe(12)
     try:
-        user = await register(ctx, DEMO_EMAIL, password, "Acme Spa Owner")
+        user = await accounts.register(DEMO_EMAIL, password, "Acme Spa Owner")
     except AlreadyExists:
-        async with ctx.uow() as uow:
+        async with uow_factory() as uow:
             found_user = await uow.users.by_email(DEMO_EMAIL)
         assert found_user is not None
         user, password = found_user, "(unchanged: the user existed before the demo)"
     owner = Caller(user.id)
     org = await organisations.create_organisation(
-        ctx, owner, organisations.NewOrganisation("Acme Spa", DEMO_SLUG, "Europe/Berlin", "eur", 250, 1900)
+        owner, NewOrganisation("Acme Spa", DEMO_SLUG, "Europe/Berlin", "eur", 250, 1900)
     )
     admin = Caller(user.id, org.id, Role.OWNER)
     week: dict[str, tuple[Interval, ...]] = {day: (Interval("09:00", "18:00"),) for day in WEEKDAYS[:6]}
     massage = await catalog.create_resource_type(
-        ctx,
         admin,
         ResourceType(
             0,
@@ -69,7 +75,6 @@ async def seed_demo(ctx: Context) -> DemoInfo:
         ),
     )
     sauna = await catalog.create_resource_type(
-        ctx,
         admin,
         ResourceType(
             0,
@@ -88,6 +93,6 @@ async def seed_demo(ctx: Context) -> DemoInfo:
         ("Massage room 2", massage.id, 1),
         ("Sauna", sauna.id, 8),
     ]:
-        resource = await catalog.create_resource(ctx, admin, Resource(0, org.id, type_id, name, capacity))
+        resource = await catalog.create_resource(admin, Resource(0, org.id, type_id, name, capacity))
         tokens[name] = resource.public_booking_token
     return DemoInfo(True, org.id, DEMO_EMAIL, password, DEMO_SLUG, tokens)

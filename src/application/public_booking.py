@@ -6,18 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from application.booking import Target, allocate_on, new_reference, outcome_of, price, retrying
-from application.checkout import (
-    Reserved,
-    hold_until,
-    manage_token,
-    new_manage_nonce,
-    redirect_url,
-    start_checkout,
-    status_url,
-)
-from application.context import Context
+from application.checkout import Checkouts, ManageTokens, Reserved
 from application.holds import expire_lapsed
-from application.public_ports import BookingView, ViewWindow
+from application.ports import Clock, HeavyWork, Metrics, SecretHasher, UnitOfWorkFactory
+from application.public_ports import BookingView, PublicReads, ViewWindow
 from application.storefront import Entry
 from domain.allocation import Bookable, buffered, slot_availability
 from domain.errors import InvalidInput, NotFound, PaymentsUnavailable
@@ -64,11 +56,13 @@ class ReserveRequest(PublicRequest):
     cancel_url: str | None = None
 
 
-async def _view(ctx: Context, entry: Entry, resource_type_id: int | None, window: ViewWindow) -> BookingView:
+async def _view(
+    reads: PublicReads, clock: Clock, entry: Entry, resource_type_id: int | None, window: ViewWindow
+) -> BookingView:
     """The public view of one resource type; NotFound for a page or type that is not public."""
     if entry.token is None and resource_type_id is None:
         raise InvalidInput("name the resourceTypeId", "resourceTypeId")
-    view = await ctx.reads.booking_view(entry.slug, entry.token, resource_type_id, window, ctx.clock.now())
+    view = await reads.booking_view(entry.slug, entry.token, resource_type_id, window, clock.now())
     if view is None:
         raise NotFound("no such booking page or resource type")
     if entry.token is not None and resource_type_id not in (None, view.resource_type.id):
@@ -90,28 +84,6 @@ def _target(view: BookingView, resource_id: int | None) -> Target:
     return Target(view.resource_type, view.resources, "best_fit")
 
 
-async def availability(
-    ctx: Context, entry: Entry, day: date, resource_type_id: int | None, resource_id: int | None
-) -> Availability:
-    """Offered slots of a local date with how many units one booking could still get in each."""
-    now = ctx.clock.now()
-    view = await _view(ctx, entry, resource_type_id, ViewWindow(day=day))
-    target = _target(view, resource_id)
-    rt, org = target.resource_type, view.organisation
-    bookables = [Bookable(r.id, r.capacity) for r in target.resources]
-    occupancies = view.usage.occupancies
-
-    def priced() -> list[SlotView]:
-        slots = offered_slots(rt.hours, day, org.tz, rt.slot_rules, now)
-        windows = [buffered(s.start, s.end, rt.buffer_before_minutes, rt.buffer_after_minutes) for s in slots]
-        units = slot_availability(bookables, occupancies, windows, rt.max_quantity)
-        return [SlotView(slot.start, slot.end, n) for slot, n in zip(slots, units, strict=True)]
-
-    heavy = slots_per_day(rt.hours, day, rt.slot_rules) * (1 + len(occupancies)) > HEAVY_AVAILABILITY
-    views = await ctx.heavy.run(priced) if heavy else priced()
-    return Availability(day, org.timezone, rt.id, views)
-
-
 def _checked(view: BookingView, target: Target, request: PublicRequest, now: datetime) -> int:
     """Validate a customer's booking against the type's rules; returns the number of slots."""
     rt = target.resource_type
@@ -130,17 +102,51 @@ def _checked(view: BookingView, target: Target, request: PublicRequest, now: dat
     )
 
 
-async def quote(ctx: Context, entry: Entry, request: PublicRequest) -> tuple[Quote, bool]:
+class PublicAvailability:
+    """Offered slots of a local date with how many units one booking could still get in each."""
+
+    def __init__(self, reads: PublicReads, clock: Clock, heavy: HeavyWork) -> None:
+        self.reads, self.clock, self.heavy = reads, clock, heavy
+
+    async def __call__(
+        self, entry: Entry, day: date, resource_type_id: int | None, resource_id: int | None
+    ) -> Availability:
+        now = self.clock.now()
+        view = await _view(self.reads, self.clock, entry, resource_type_id, ViewWindow(day=day))
+        target = _target(view, resource_id)
+        rt, org = target.resource_type, view.organisation
+        bookables = [Bookable(r.id, r.capacity) for r in target.resources]
+        occupancies = view.usage.occupancies
+
+        def priced() -> list[SlotView]:
+            slots = offered_slots(rt.hours, day, org.tz, rt.slot_rules, now)
+            windows = [
+                buffered(s.start, s.end, rt.buffer_before_minutes, rt.buffer_after_minutes) for s in slots
+            ]
+            units = slot_availability(bookables, occupancies, windows, rt.max_quantity)
+            return [SlotView(slot.start, slot.end, n) for slot, n in zip(slots, units, strict=True)]
+
+        heavy = slots_per_day(rt.hours, day, rt.slot_rules) * (1 + len(occupancies)) > HEAVY_AVAILABILITY
+        views = await self.heavy.run(priced) if heavy else priced()
+        return Availability(day, org.timezone, rt.id, views)
+
+
+class PublicQuote:
     """The price of a booking and whether it must be paid online."""
-    check_times(request.start_time, request.end_time)
-    window = ViewWindow(start=request.start_time, end=request.end_time)
-    view = await _view(ctx, entry, request.resource_type_id, window)
-    target = _target(view, request.resource_id)
-    _checked(view, target, request, ctx.clock.now())
-    rt = target.resource_type
-    return price(
-        view.organisation, rt, request.start_time, request.end_time, request.quantity
-    ), rt.payment_required
+
+    def __init__(self, reads: PublicReads, clock: Clock) -> None:
+        self.reads, self.clock = reads, clock
+
+    async def __call__(self, entry: Entry, request: PublicRequest) -> tuple[Quote, bool]:
+        check_times(request.start_time, request.end_time)
+        window = ViewWindow(start=request.start_time, end=request.end_time)
+        view = await _view(self.reads, self.clock, entry, request.resource_type_id, window)
+        target = _target(view, request.resource_id)
+        _checked(view, target, request, self.clock.now())
+        rt = target.resource_type
+        return price(
+            view.organisation, rt, request.start_time, request.end_time, request.quantity
+        ), rt.payment_required
 
 
 def _customer(request: ReserveRequest) -> Customer:
@@ -153,22 +159,62 @@ def _customer(request: ReserveRequest) -> Customer:
     return Customer(name, email, phone or None)
 
 
-async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserved:
+class PublicReserve:
     """A customer's booking: confirmed (or pending approval) for free types, a payment hold with a
-    Checkout Session for paid ones; all or nothing."""
-    customer = _customer(request)
-    check_times(request.start_time, request.end_time)
-    nonce = new_manage_nonce()
-    window = ViewWindow(start=request.start_time, end=request.end_time)
-    back = status_url(ctx, entry) + "?sessionId={CHECKOUT_SESSION_ID}"
-    success = redirect_url(ctx, request.success_url, back, "successUrl")
-    cancel = redirect_url(ctx, request.cancel_url, back, "cancelUrl")
-    views: list[BookingView] = []
+    Checkout Session for paid ones; all or nothing. One read and one write on the hot path."""
 
-    async def attempt() -> Reservation:
-        now = ctx.clock.now()
-        view = await _view(ctx, entry, request.resource_type_id, window)
-        views.append(view)
+    def __init__(
+        self,
+        reads: PublicReads,
+        uow: UnitOfWorkFactory,
+        single_statement: UnitOfWorkFactory,
+        clock: Clock,
+        metrics: Metrics,
+        checkouts: Checkouts,
+        tokens: ManageTokens,
+        secret_hash: SecretHasher,
+    ) -> None:
+        self.reads, self.uow, self.single_statement, self.clock = reads, uow, single_statement, clock
+        self.metrics, self.checkouts, self.tokens, self.secret_hash = metrics, checkouts, tokens, secret_hash
+
+    async def __call__(self, entry: Entry, request: ReserveRequest, status_url: str) -> Reserved:
+        """`status_url`: where the customer's browser comes back to after Checkout, by default."""
+        customer = _customer(request)
+        check_times(request.start_time, request.end_time)
+        nonce = self.tokens.nonce()
+        back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
+        terms = self.checkouts.terms
+        success = terms.return_url(request.success_url, back, "successUrl")
+        cancel = terms.return_url(request.cancel_url, back, "cancelUrl")
+        views: list[BookingView] = []
+
+        async def attempt() -> Reservation:
+            reservation, view = await self._booking(entry, request, customer, nonce)
+            views.append(view)
+            # One statement, its own transaction: the database checks capacity under its locks as it writes.
+            async with self.single_statement() as uow:
+                return await uow.reservations.add(reservation, self.secret_hash(self.tokens.token(nonce)))
+
+        try:
+            created = await retrying(attempt)
+        except Exception as exc:
+            self.metrics.reservation("public", outcome_of(exc))
+            raise
+        self.metrics.reservation("public", "held" if created.requires_payment else "created")
+        token = self.tokens.token(nonce)
+        if not created.requires_payment:
+            return Reserved(created, token)
+        view = views[-1]
+        return await self.checkouts.open(
+            created, view.organisation, view.resource_type.name, success, cancel, token
+        )
+
+    async def _booking(
+        self, entry: Entry, request: ReserveRequest, customer: Customer, nonce: str
+    ) -> tuple[Reservation, BookingView]:
+        now = self.clock.now()
+        window = ViewWindow(start=request.start_time, end=request.end_time)
+        view = await _view(self.reads, self.clock, entry, request.resource_type_id, window)
         target = _target(view, request.resource_id)
         _checked(view, target, request, now)
         rt, org = target.resource_type, view.organisation
@@ -197,25 +243,9 @@ async def reserve(ctx: Context, entry: Entry, request: ReserveRequest) -> Reserv
             approval_required=rt.requires_approval,
             manage_token_nonce=nonce,
         )
-        reservation = Reservation.book(draft, now, hold_until=hold_until(ctx, now) if paid else None)
+        hold = self.checkouts.terms.hold_until(now) if paid else None
         if view.usage.lapsed:  # rare: a lapsed hold the worker has not expired yet is in the way
-            async with ctx.uow() as uow:
+            async with self.uow() as uow:
                 await expire_lapsed(uow, view.usage.lapsed, now)
                 await uow.commit()
-        # One statement, its own transaction: the database checks capacity under its locks as it writes.
-        async with ctx.single_statement() as uow:
-            return await uow.reservations.add(reservation, ctx.secret_hash(manage_token(ctx, nonce)))
-
-    try:
-        created = await retrying(attempt)
-    except Exception as exc:
-        ctx.metrics.reservation("public", outcome_of(exc))
-        raise
-    ctx.metrics.reservation("public", "held" if created.requires_payment else "created")
-    token = manage_token(ctx, nonce)
-    if not created.requires_payment:
-        return Reserved(created, token)
-    view = views[-1]
-    return await start_checkout(
-        ctx, created, view.organisation, view.resource_type.name, success, cancel, token
-    )
+        return Reservation.book(draft, now, hold_until=hold), view

@@ -16,17 +16,23 @@ from application.booking import (
     retrying,
     unplaced,
 )
-from application.checkout import end_open_session
-from application.context import Context
-from application.ports import Page, PageRequest, ReservationFilter, UnitOfWork
-from domain.access import Permission, Role
+from application.checkout import Checkouts
+from application.ports import (
+    Clock,
+    Metrics,
+    Page,
+    PageRequest,
+    ReservationFilter,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from domain.access import RESERVATIONS_READ, RESERVATIONS_WRITE
 from domain.errors import InvalidInput, InvalidTransition, NotFound, VersionMismatch
 from domain.identity import Caller
 from domain.reservation import MONEY_HELD, Customer, Draft, Reservation, check_notes, check_times
 from domain.status import STAFF_INITIAL, ReservationStatus, takes_capacity_on
 
-READ = Permission(Role.VIEWER, "reservations:read")
-WRITE = Permission(Role.STAFF, "reservations:write")
+READ, WRITE = RESERVATIONS_READ, RESERVATIONS_WRITE
 S = ReservationStatus
 UNSET = object()
 
@@ -51,8 +57,19 @@ def _quantity(requested: int | None, resource_ids: list[int] | None) -> int:
     return quantity
 
 
-async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) -> Reservation:
+class CreateReservation:
     """Staff may book outside hours, the grid or the window, never beyond capacity."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, metrics: Metrics) -> None:
+        self.uow, self.clock, self.metrics = uow, clock, metrics
+
+    async def __call__(self, caller: Caller, new: NewReservation) -> Reservation:
+        return await _create(self.uow, self.clock, self.metrics, caller, new)
+
+
+async def _create(
+    uow_factory: UnitOfWorkFactory, clock: Clock, metrics: Metrics, caller: Caller, new: NewReservation
+) -> Reservation:
     organisation_id, _ = authorize(caller, WRITE)
     check_times(new.start_time, new.end_time)
     check_notes(new.notes)
@@ -60,10 +77,10 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
         raise InvalidInput("status is pending, confirmed or waitlist", "status")
     status = S(new.status)
     quantity = _quantity(new.quantity, new.resource_ids)
-    now = ctx.clock.now()
+    now = clock.now()
 
     async def attempt() -> Reservation:
-        async with ctx.uow() as uow:
+        async with uow_factory() as uow:
             org = await uow.organisations.by_id(organisation_id)
             if org is None:
                 raise NotFound("no such organisation")
@@ -102,30 +119,33 @@ async def create_reservation(ctx: Context, caller: Caller, new: NewReservation) 
     try:
         created = await retrying(attempt)
     except Exception as exc:
-        ctx.metrics.reservation(source, outcome_of(exc))
+        metrics.reservation(source, outcome_of(exc))
         raise
-    ctx.metrics.reservation(source, "created")
+    metrics.reservation(source, "created")
     return created
 
 
-async def list_reservations(
-    ctx: Context, caller: Caller, query: ReservationFilter, page: PageRequest
-) -> Page[Reservation]:
-    organisation_id, _ = authorize(caller, READ)
-    bad = [s for s in query.statuses if s not in S.__members__.values()]
-    if bad:
-        raise InvalidInput(f"unknown status {bad[0]!r}", "status")
-    async with ctx.uow() as uow:
-        return await uow.reservations.page(organisation_id, query, page)
+class ReservationQueries:
+    """Staff reading the organisation's reservations."""
 
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self.uow = uow
 
-async def get_reservation(ctx: Context, caller: Caller, reservation_id: int) -> Reservation:
-    organisation_id, _ = authorize(caller, READ)
-    async with ctx.uow() as uow:
-        found = await uow.reservations.get(organisation_id, reservation_id)
-    if found is None:
-        raise NotFound("no such reservation")
-    return found
+    async def page(self, caller: Caller, query: ReservationFilter, page: PageRequest) -> Page[Reservation]:
+        organisation_id, _ = authorize(caller, READ)
+        bad = [s for s in query.statuses if s not in S.__members__.values()]
+        if bad:
+            raise InvalidInput(f"unknown status {bad[0]!r}", "status")
+        async with self.uow() as uow:
+            return await uow.reservations.page(organisation_id, query, page)
+
+    async def get(self, caller: Caller, reservation_id: int) -> Reservation:
+        organisation_id, _ = authorize(caller, READ)
+        async with self.uow() as uow:
+            found = await uow.reservations.get(organisation_id, reservation_id)
+        if found is None:
+            raise NotFound("no such reservation")
+        return found
 
 
 @dataclass(frozen=True)
@@ -154,15 +174,31 @@ async def _target_for(uow: UnitOfWork, current: Reservation, changes: Reservatio
     )
 
 
-async def update_reservation(
-    ctx: Context, caller: Caller, reservation_id: int, changes: ReservationChanges, if_match: int | None
-) -> Reservation:
+class UpdateReservation:
     """Partial change; capacity re-checked without itself; status only along the status machine."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self.uow, self.clock = uow, clock
+
+    async def __call__(
+        self, caller: Caller, reservation_id: int, changes: ReservationChanges, if_match: int | None
+    ) -> Reservation:
+        return await _update(self.uow, self.clock, caller, reservation_id, changes, if_match)
+
+
+async def _update(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    caller: Caller,
+    reservation_id: int,
+    changes: ReservationChanges,
+    if_match: int | None,
+) -> Reservation:
     organisation_id, _ = authorize(caller, WRITE)
-    now = ctx.clock.now()
+    now = clock.now()
 
     async def attempt() -> Reservation:
-        async with ctx.uow() as uow:
+        async with uow_factory() as uow:
             current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
             if current is None:
                 raise NotFound("no such reservation")
@@ -206,24 +242,29 @@ def _check_unpaid(reservation: Reservation) -> None:
         raise InvalidTransition("a paid reservation is refunded before it is deleted")
 
 
-async def delete_reservation(ctx: Context, caller: Caller, reservation_id: int) -> None:
+class DeleteReservation:
     """Remove a reservation and free its capacity; a paid one must be refunded first. An unpaid hold's
     Checkout Session is expired first and the hold cancelled: a payment that still lands is refunded."""
-    organisation_id, _ = authorize(caller, WRITE)
-    async with ctx.uow() as uow:
-        found = await uow.reservations.get(organisation_id, reservation_id)
-    if found is None:
-        raise NotFound("no such reservation")
-    _check_unpaid(found)
-    await end_open_session(ctx, found)
-    now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
-        if current is None:
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, checkouts: Checkouts) -> None:
+        self.uow, self.clock, self.checkouts = uow, clock, checkouts
+
+    async def __call__(self, caller: Caller, reservation_id: int) -> None:
+        organisation_id, _ = authorize(caller, WRITE)
+        async with self.uow() as uow:
+            found = await uow.reservations.get(organisation_id, reservation_id)
+        if found is None:
             raise NotFound("no such reservation")
-        _check_unpaid(current)
-        if current.status == S.PENDING_PAYMENT:
-            current.cancel("deleted", now)  # a payment that still lands on it is refunded
-            await uow.reservations.update(current)
-        await uow.reservations.delete(organisation_id, reservation_id, now)
-        await uow.commit()
+        _check_unpaid(found)
+        await self.checkouts.end_open_session(found)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            current = await uow.reservations.get(organisation_id, reservation_id, lock=True)
+            if current is None:
+                raise NotFound("no such reservation")
+            _check_unpaid(current)
+            if current.status == S.PENDING_PAYMENT:
+                current.cancel("deleted", now)  # a payment that still lands on it is refunded
+                await uow.reservations.update(current)
+            await uow.reservations.delete(organisation_id, reservation_id, now)
+            await uow.commit()

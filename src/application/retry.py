@@ -8,15 +8,10 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import timedelta
 
-from application.checkout import (
-    Reserved,
-    apply_session,
-    hold_until,
-    retry_possible,
-    start_checkout,
-)
-from application.context import Context
+from application.checkout import Checkouts, Reserved, retry_possible
 from application.holds import expire_lapsed_around
+from application.payment_ports import PaymentGateway
+from application.ports import Clock, UnitOfWorkFactory
 from domain.catalog import Organisation, ResourceType
 from domain.errors import CapacityConflict, NotFound, RetryNotPossible
 from domain.reservation import Reservation
@@ -26,80 +21,87 @@ S = ReservationStatus
 CLAIM = timedelta(minutes=2)  # longer than the provider calls of one retry can take
 
 
-async def checkout_retry(ctx: Context, organisation_id: int, session_id: str, status_url: str) -> Reserved:
-    """Expire the old session, renew the hold (HOLD_MINUTES + 1 from now), open a new session."""
-    reservation, org, rt = await _claim(ctx, organisation_id, session_id)
-    try:
-        await _end_current_session(ctx, reservation)
-        reservation = await _renew(ctx, reservation)
-    except BaseException:
-        await _unclaim(ctx, reservation)
-        raise
-    back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
-    # No manage token: whoever holds a session id (it travels in redirect URLs) must not manage the booking.
-    return await start_checkout(ctx, reservation, org, rt.name, back, back, None, keep=True)
+class RetryCheckout:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, gateway: PaymentGateway, checkouts: Checkouts
+    ) -> None:
+        self.uow, self.clock, self.gateway, self.checkouts = uow, clock, gateway, checkouts
 
-
-async def _claim(
-    ctx: Context, organisation_id: int, session_id: str
-) -> tuple[Reservation, Organisation, ResourceType]:
-    now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        reservation = await uow.reservations.by_checkout_session(session_id, lock=True)
-        if reservation is None or reservation.organisation_id != organisation_id:
-            raise NotFound("no such checkout session")
-        org = await uow.organisations.by_id(organisation_id)
-        rt = await uow.resource_types.get(organisation_id, reservation.resource_type_id)
-        if org is None or rt is None or not await retry_possible(uow, reservation, now):
-            raise RetryNotPossible(
-                "this booking cannot be paid again now: it is paid or being paid, cancelled, retried too "
-                "often or right now, its time is taken, or the organisation cannot take payments"
-            )
-        if not await uow.reservations.claim_checkout(organisation_id, reservation.id, now + CLAIM, now):
-            raise RetryNotPossible("another retry of this booking is running")  # pragma: no cover - locked
-        reservation.count_attempt()
-        await uow.commit()
-    return reservation, org, rt
-
-
-async def _end_current_session(ctx: Context, reservation: Reservation) -> None:
-    """The current session must not be payable once the new one exists; if it was paid meanwhile, that
-    payment is applied and the retry refused."""
-    current = reservation.stripe_checkout_session_id
-    if current is None:
-        return
-    session = await ctx.gateway.expire_checkout(current)
-    if session.status != "complete":
-        return
-    async with ctx.uow() as uow:
-        locked = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
-        if locked is not None:
-            await apply_session(ctx, uow, locked, session)
-        await uow.commit()
-    raise RetryNotPossible("the booking was paid meanwhile")
-
-
-async def _renew(ctx: Context, reservation: Reservation) -> Reservation:
-    now = ctx.clock.now()
-    async with ctx.uow() as uow:
-        current = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
-        if current is None or current.status not in (S.PENDING_PAYMENT, S.EXPIRED):
-            raise RetryNotPossible("the booking changed meanwhile")
-        if current.payment_status in (PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED):
-            raise RetryNotPossible("the booking was paid meanwhile")
-        await expire_lapsed_around(uow, current, now)
-        current.renew_hold(hold_until(ctx, now), now)
+    async def __call__(self, organisation_id: int, session_id: str, status_url: str) -> Reserved:
+        """Expire the old session, renew the hold (HOLD_MINUTES + 1 from now), open a new session that
+        returns to `status_url`."""
+        reservation, org, rt = await self._claim(organisation_id, session_id)
         try:
-            async with uow.savepoint():
-                saved = await uow.reservations.update(current)
-        except CapacityConflict as exc:
-            raise RetryNotPossible("the time is no longer free") from exc
-        await uow.commit()
-    return saved
+            await self._end_current_session(reservation)
+            reservation = await self._renew(reservation)
+        except BaseException:
+            await self._unclaim(reservation)
+            raise
+        back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
+        # No manage token: whoever holds a session id (it travels in URLs) must not manage the booking.
+        return await self.checkouts.open(reservation, org, rt.name, back, back, None, retried=True)
 
-
-async def _unclaim(ctx: Context, reservation: Reservation) -> None:
-    with suppress(Exception):  # the claim lapses by itself after CLAIM; the first error is the one to report
-        async with ctx.uow() as uow:
-            await uow.reservations.release_checkout(reservation.organisation_id, reservation.id)
+    async def _claim(
+        self, organisation_id: int, session_id: str
+    ) -> tuple[Reservation, Organisation, ResourceType]:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            reservation = await uow.reservations.by_checkout_session(session_id, lock=True)
+            if reservation is None or reservation.organisation_id != organisation_id:
+                raise NotFound("no such checkout session")
+            org = await uow.organisations.by_id(organisation_id)
+            rt = await uow.resource_types.get(organisation_id, reservation.resource_type_id)
+            if org is None or rt is None or not await retry_possible(uow, reservation, now):
+                raise RetryNotPossible(
+                    "this booking cannot be paid again now: it is paid or being paid, cancelled, retried too "
+                    "often or right now, its time is taken, or the organisation cannot take payments"
+                )
+            if not await uow.reservations.claim_checkout(organisation_id, reservation.id, now + CLAIM, now):
+                raise RetryNotPossible(
+                    "another retry of this booking is running"
+                )  # pragma: no cover - locked
+            reservation.count_attempt()
             await uow.commit()
+        return reservation, org, rt
+
+    async def _end_current_session(self, reservation: Reservation) -> None:
+        """The current session must not be payable once the new one exists; if it was paid meanwhile, that
+        payment is applied and the retry refused."""
+        current = reservation.stripe_checkout_session_id
+        if current is None:
+            return
+        session = await self.gateway.expire_checkout(current)
+        if session.status != "complete":
+            return
+        async with self.uow() as uow:
+            locked = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
+            if locked is not None:
+                await self.checkouts.apply(uow, locked, session)
+            await uow.commit()
+        raise RetryNotPossible("the booking was paid meanwhile")
+
+    async def _renew(self, reservation: Reservation) -> Reservation:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            current = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
+            if current is None or current.status not in (S.PENDING_PAYMENT, S.EXPIRED):
+                raise RetryNotPossible("the booking changed meanwhile")
+            if current.payment_status in (PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED):
+                raise RetryNotPossible("the booking was paid meanwhile")
+            await expire_lapsed_around(uow, current, now)
+            current.renew_hold(self.checkouts.terms.hold_until(now), now)
+            try:
+                async with uow.savepoint():
+                    saved = await uow.reservations.update(current)
+            except CapacityConflict as exc:
+                raise RetryNotPossible("the time is no longer free") from exc
+            await uow.commit()
+        return saved
+
+    async def _unclaim(self, reservation: Reservation) -> None:
+        with suppress(
+            Exception
+        ):  # the claim lapses by itself after CLAIM; the first error is the one to report
+            async with self.uow() as uow:
+                await uow.reservations.release_checkout(reservation.organisation_id, reservation.id)
+                await uow.commit()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.context import Context
-from application.ports import UnitOfWork
+from application.ports import UnitOfWork, UnitOfWorkFactory
 from domain.catalog import Organisation, Resource, ResourceType
 from domain.errors import NotFound
 
@@ -50,32 +49,36 @@ async def storefront(uow: UnitOfWork, entry: Entry) -> Storefront:
     return Storefront(org, types, by_type, token_resource)
 
 
-async def catalog(ctx: Context, entry: Entry) -> Storefront:
-    async with ctx.uow() as uow:
-        return await storefront(uow, entry)
+class Storefronts:
+    """The public face of organisations: what a page shows, and which organisation a page belongs to."""
 
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self.uow = uow
 
-async def organisation_id_of(ctx: Context, entry: Entry, public_only: bool = True) -> int:
-    """The organisation behind a slug or token; NotFound otherwise. Checkout status and retry keep
-    serving existing reservations when public booking is switched off (public_only=False)."""
-    async with ctx.uow() as uow:
-        if public_only:
-            return (await storefront(uow, entry)).organisation.id
-        if entry.token is not None:
-            resource = await uow.resources.by_token(entry.token)
-            organisation_id = resource.organisation_id if resource is not None else None
-        else:
-            org = await uow.organisations.by_slug(entry.slug or "")
-            organisation_id = org.id if org is not None else None
-    if organisation_id is None:
-        raise NotFound("no such booking page")
-    return organisation_id
+    async def catalog(self, entry: Entry) -> Storefront:
+        async with self.uow() as uow:
+            return await storefront(uow, entry)
 
+    async def organisation_id_of(self, entry: Entry, public_only: bool = True) -> int:
+        """The organisation behind a slug or token; NotFound otherwise. Checkout status and retry keep
+        serving existing reservations when public booking is switched off (public_only=False)."""
+        async with self.uow() as uow:
+            if public_only:
+                return (await storefront(uow, entry)).organisation.id
+            if entry.token is not None:
+                resource = await uow.resources.by_token(entry.token)
+                organisation_id = resource.organisation_id if resource is not None else None
+            else:
+                org = await uow.organisations.by_slug(entry.slug or "")
+                organisation_id = org.id if org is not None else None
+        if organisation_id is None:
+            raise NotFound("no such booking page")
+        return organisation_id
 
-async def currency_of(ctx: Context, slug: str | None, default: str = "eur") -> str:
-    """The currency a booking widget shows: the organisation's for a known slug, else the platform default."""
-    if not slug:
-        return default
-    async with ctx.uow() as uow:
-        org = await uow.organisations.by_slug(slug)
-    return org.currency if org is not None else default
+    async def currency_of(self, slug: str | None, default: str = "eur") -> str:
+        """The currency a booking widget shows: the organisation's for a known slug, else the default."""
+        if not slug:
+            return default
+        async with self.uow() as uow:
+            org = await uow.organisations.by_slug(slug)
+        return org.currency if org is not None else default

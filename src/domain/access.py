@@ -61,3 +61,11 @@ def require(permission: Permission, role: Role, key_scopes: tuple[str, ...] | No
             raise Forbidden("the key's creator no longer has a role that allows that")
     if not role.at_least(permission.role):
         raise Forbidden(f"that needs the {permission.role} role or higher")
+
+
+# What each area of the API needs.
+RESERVATIONS_READ = Permission(Role.VIEWER, "reservations:read")
+RESERVATIONS_WRITE = Permission(Role.STAFF, "reservations:write")
+REFUNDS = Permission(Role.ADMIN, "reservations:write")  # money back beyond the policy: admins and owners
+CATALOG_READ = Permission(Role.VIEWER, "catalog:read")
+CATALOG_WRITE = Permission(Role.ADMIN, "catalog:write")

@@ -19,7 +19,7 @@ from adapters.metrics import PrometheusMetrics
 from adapters.postgres.schema import describe_failure, schema_state, where
 from adapters.rate_limit import LimitsRateLimiter
 from entrypoints.composition import Runtime, build_runtime
-from entrypoints.http.deps import provide_caller, provide_ctx, provide_page
+from entrypoints.http.deps import provide_caller, provide_page, provide_runtime, provide_use_cases
 from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
@@ -96,10 +96,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         rt = runtime or build_runtime(settings)
         app.state.runtime = rt
-        app.state.ctx = rt.ctx
         checking = asyncio.create_task(report_database(rt))
         interval = float(settings.worker_interval_seconds)
-        worker = asyncio.create_task(work_forever(rt.ctx, interval)) if settings.run_worker else None
+        jobs = rt.use_cases.jobs
+        worker = asyncio.create_task(work_forever(jobs, interval)) if settings.run_worker else None
         try:
             yield
         finally:
@@ -128,7 +128,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         edge={"cors_origins": settings.cors_origins, "production": settings.production},
         route_handlers=routes,
         dependencies={
-            "ctx": Provide(provide_ctx, sync_to_thread=False),
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
+            "cases": Provide(provide_use_cases, sync_to_thread=False),
             "caller": Provide(provide_caller),
             "page": Provide(provide_page, sync_to_thread=False),
         },

@@ -82,20 +82,20 @@ def _migrate(command: str, url: str) -> None:
 async def _seed_demo(settings: Settings) -> DemoInfo:
     from adapters.payments.sandbox_gateway import SandboxGateway
     from application.demo import seed_demo
-    from application.webhooks import handle_event
     from entrypoints.composition import build_runtime
 
     runtime = build_runtime(settings)
+    cases = runtime.use_cases
     try:
-        info = await seed_demo(runtime.ctx)
-        gateway = runtime.ctx.gateway
+        info = await seed_demo(runtime.uow, cases.accounts, cases.organisations, cases.catalog)
+        gateway = runtime.gateway
         if info.created and isinstance(gateway, SandboxGateway):
             # With the sandbox the demo spa takes payments at once: onboarding completes on the spot.
             account = await gateway.create_account(info.organisation_id, None, "demo")
-            async with runtime.ctx.uow() as uow:
+            async with runtime.uow() as uow:
                 await uow.organisations.set_stripe(info.organisation_id, StripeAccount(account))
                 await uow.commit()
-            await handle_event(runtime.ctx, gateway.account_completed(account))
+            await cases.handle_provider_event(gateway.account_completed(account))
         return info
     finally:
         await runtime.close()
@@ -192,7 +192,6 @@ def demo(_: argparse.Namespace) -> None:
 
 
 def set_commission(args: argparse.Namespace) -> None:
-    from application.organisations import set_commission as apply
     from entrypoints.composition import build_runtime
 
     settings = _settings("set-commission", serving=False)
@@ -205,7 +204,7 @@ def set_commission(args: argparse.Namespace) -> None:
     async def run() -> None:
         runtime = build_runtime(settings)
         try:
-            await apply(runtime.ctx, args.slug, bps)
+            await runtime.use_cases.organisations.set_commission(args.slug, bps)
         finally:
             await runtime.close()
 

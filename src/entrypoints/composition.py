@@ -21,10 +21,60 @@ from adapters.postgres.schema import head_revision
 from adapters.postgres.uow import SqlUnitOfWork
 from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
-from application.context import Context, Policy
+from application.access import Authenticate
+from application.api_keys import ApiKeyAdmin
+from application.cancel import CancelReservation, RefundReservation, ReservationLedger
+from application.catalog import CatalogAdmin
+from application.checkout import Checkouts, CheckoutStatus, CheckoutTerms, ManageTokens
+from application.connect import StripeConnect
+from application.identity import Accounts
+from application.jobs import BackgroundJobs
+from application.organisations import OrganisationAdmin
+from application.outbox import CountEvents, DispatchOutbox, PurgeOutbox
 from application.payment_ports import PaymentGateway
-from application.ports import UnitOfWork
+from application.payments import Cashier
+from application.ports import UnitOfWork, UnitOfWorkFactory
+from application.public_booking import PublicAvailability, PublicQuote, PublicReserve
+from application.reservations import (
+    CreateReservation,
+    DeleteReservation,
+    ReservationQueries,
+    UpdateReservation,
+)
+from application.retry import RetryCheckout
+from application.self_service import SelfService
+from application.storefront import Storefronts
+from application.webhooks import HandleProviderEvent
 from entrypoints.settings import Settings
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """Every use case, each handed exactly the ports it needs: what the HTTP routes, the worker and the CLI
+    call. Built here and nowhere else."""
+
+    authenticate: Authenticate
+    accounts: Accounts
+    api_keys: ApiKeyAdmin
+    organisations: OrganisationAdmin
+    catalog: CatalogAdmin
+    connect: StripeConnect
+    create_reservation: CreateReservation
+    reservations: ReservationQueries
+    update_reservation: UpdateReservation
+    delete_reservation: DeleteReservation
+    cancel_reservation: CancelReservation
+    refund_reservation: RefundReservation
+    ledger: ReservationLedger
+    storefronts: Storefronts
+    availability: PublicAvailability
+    quote: PublicQuote
+    reserve: PublicReserve
+    checkout_status: CheckoutStatus
+    retry_checkout: RetryCheckout
+    self_service: SelfService
+    handle_provider_event: HandleProviderEvent
+    jobs: BackgroundJobs
 
 
 @dataclass
@@ -34,11 +84,15 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     read_engine: AsyncEngine  # the same pool in AUTOCOMMIT: single reads without BEGIN and ROLLBACK
-    ctx: Context
+    use_cases: UseCases
+    gateway: PaymentGateway
+    tokens: JwtTokens
+    uow: UnitOfWorkFactory
+    idempotency: SqlIdempotencyStore
     schema_head: str | None = None  # the migration this code expects the database at
 
     async def close(self) -> None:
-        close = getattr(self.ctx.gateway, "close", None)
+        close = getattr(self.gateway, "close", None)
         if close is not None:
             await close()
         await self.engine.dispose()
@@ -89,33 +143,61 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings)
     read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    def unit_of_work() -> UnitOfWork:
+    def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)
 
-    policy = Policy(
-        platform_commission_bps=settings.platform_commission_bps,
-        hold_minutes=settings.hold_minutes,
-        public_base_url=settings.public_base_url,
-        allowed_redirect_hosts=settings.allowed_redirect_hosts,
-        # Manage tokens are HMACs under a key of their own, derived from the JWT secret.
-        manage_token_key=hmac.new(
-            settings.jwt_secret.encode(), b"booking manage tokens", hashlib.sha256
-        ).digest(),
+    def single_statement() -> UnitOfWork:
+        return SqlUnitOfWork(read_engine, transactional=False)
+
+    clock, metrics, gateway = SystemClock(), PrometheusMetrics(), make_gateway(settings, engine)
+    tokens = JwtTokens(
+        settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds
     )
-    ctx = Context(
-        uow=unit_of_work,
-        clock=SystemClock(),
-        passwords=Argon2Passwords(),
-        tokens=JwtTokens(
-            settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.jwt_ttl_seconds
+    idempotency = SqlIdempotencyStore(engine)
+    reads = SqlPublicReads(read_engine)
+    # Manage tokens are HMACs under a key of their own, derived from the JWT secret.
+    manage_tokens = ManageTokens(
+        hmac.new(settings.jwt_secret.encode(), b"booking manage tokens", hashlib.sha256).digest()
+    )
+    terms = CheckoutTerms(
+        settings.hold_minutes, settings.platform_commission_bps, settings.allowed_redirect_hosts
+    )
+    cashier = Cashier(gateway, clock)
+    checkouts = Checkouts(uow, gateway, clock, cashier, terms)
+    use_cases = UseCases(
+        authenticate=Authenticate(uow, clock, tokens, sha256_hex),
+        accounts=Accounts(uow, clock, Argon2Passwords(), tokens, sha256_hex),
+        api_keys=ApiKeyAdmin(uow, clock, sha256_hex),
+        organisations=OrganisationAdmin(uow, clock),
+        catalog=CatalogAdmin(uow, clock),
+        connect=StripeConnect(uow, gateway),
+        create_reservation=CreateReservation(uow, clock, metrics),
+        reservations=ReservationQueries(uow),
+        update_reservation=UpdateReservation(uow, clock),
+        delete_reservation=DeleteReservation(uow, clock, checkouts),
+        cancel_reservation=CancelReservation(uow, cashier, checkouts),
+        refund_reservation=RefundReservation(uow, clock, cashier),
+        ledger=ReservationLedger(uow),
+        storefronts=Storefronts(uow),
+        availability=PublicAvailability(reads, clock, ThreadedHeavyWork()),
+        quote=PublicQuote(reads, clock),
+        reserve=PublicReserve(
+            reads, uow, single_statement, clock, metrics, checkouts, manage_tokens, sha256_hex
         ),
-        secret_hash=sha256_hex,
-        reads=SqlPublicReads(read_engine),
-        single_statement=lambda: SqlUnitOfWork(read_engine, transactional=False),
-        gateway=make_gateway(settings, engine),
-        metrics=PrometheusMetrics(),
-        idempotency=SqlIdempotencyStore(engine),
-        heavy=ThreadedHeavyWork(),
-        policy=policy,
+        checkout_status=CheckoutStatus(uow, clock, checkouts),
+        retry_checkout=RetryCheckout(uow, clock, gateway, checkouts),
+        self_service=SelfService(uow, clock, sha256_hex, cashier, checkouts),
+        handle_provider_event=HandleProviderEvent(uow, clock, gateway, cashier, metrics),
+        jobs=BackgroundJobs(
+            uow,
+            clock,
+            checkouts,
+            idempotency,
+            metrics,
+            DispatchOutbox(uow, clock, [CountEvents(metrics)]),
+            PurgeOutbox(uow, clock),
+        ),
     )
-    return Runtime(settings, engine, read_engine, ctx, head_revision())
+    return Runtime(
+        settings, engine, read_engine, use_cases, gateway, tokens, uow, idempotency, head_revision()
+    )

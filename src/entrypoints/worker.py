@@ -8,8 +8,7 @@ import logging
 import signal
 from contextlib import suppress
 
-from application.context import Context
-from application.jobs import run_once
+from application.jobs import BackgroundJobs
 from entrypoints.logs import configure
 from entrypoints.settings import Settings
 
@@ -18,19 +17,21 @@ INTERVAL_SECONDS = 10.0
 
 
 async def work_forever(
-    ctx: Context, interval: float = INTERVAL_SECONDS, stop: asyncio.Event | None = None
+    jobs: BackgroundJobs, interval: float = INTERVAL_SECONDS, stop: asyncio.Event | None = None
 ) -> None:
     """Run the jobs every `interval` seconds until stopped; a failing round is logged and retried."""
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:
-            done = await run_once(ctx)
-            if done.expired or done.reconciled or done.completed:
+            done = await jobs.run_once()
+            if done.expired or done.reconciled or done.completed or done.dispatched:
                 log.info(
-                    "jobs: %s holds expired, %s payments reconciled, %s reservations completed",
+                    "jobs: %s holds expired, %s payments reconciled, %s reservations completed, "
+                    "%s events dispatched",
                     done.expired,
                     done.reconciled,
                     done.completed,
+                    done.dispatched,
                 )
         except Exception:
             log.exception("a round of background jobs failed; trying again next round")
@@ -49,7 +50,7 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker started")
     try:
-        await work_forever(runtime.ctx, float(settings.worker_interval_seconds), stop)
+        await work_forever(runtime.use_cases.jobs, float(settings.worker_interval_seconds), stop)
     finally:
         await runtime.close()
         log.info("worker stopped")

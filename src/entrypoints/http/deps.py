@@ -8,17 +8,21 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.params import Parameter
 
-from application.access import caller_from_api_key, caller_from_token
-from application.context import Context
 from application.ports import MAX_OFFSET, PageRequest
 from domain.errors import InvalidInput, Unauthorized
 from domain.identity import Caller
+from entrypoints.composition import Runtime, UseCases
 from entrypoints.http.schemas.common import MAX_ID, ascii_int
 
 
-def provide_ctx(state: State) -> Context:
-    ctx: Context = state.ctx
-    return ctx
+def provide_runtime(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+def provide_use_cases(state: State) -> UseCases:
+    cases: UseCases = state.runtime.use_cases
+    return cases
 
 
 def _organisation_header(value: str | None) -> int | None:
@@ -30,18 +34,18 @@ def _organisation_header(value: str | None) -> int | None:
     return number
 
 
-async def provide_caller(request: Request[Any, Any, Any], ctx: Context) -> Caller:
+async def provide_caller(request: Request[Any, Any, Any], cases: UseCases) -> Caller:
     """The caller from `Authorization: Bearer`, `X-API-Key` or `Authorization: ApiKey`; 401 without one."""
     organisation = _organisation_header(request.headers.get("x-organisation-id"))
     authorization = request.headers.get("authorization", "")
     scheme, _, credential = authorization.partition(" ")
     api_key = request.headers.get("x-api-key")
     if api_key:
-        return await caller_from_api_key(ctx, api_key.strip(), organisation)
+        return await cases.authenticate.by_api_key(api_key.strip(), organisation)
     if scheme.lower() == "apikey" and credential.strip():
-        return await caller_from_api_key(ctx, credential.strip(), organisation)
+        return await cases.authenticate.by_api_key(credential.strip(), organisation)
     if scheme.lower() == "bearer" and credential.strip():
-        return await caller_from_token(ctx, credential.strip(), organisation)
+        return await cases.authenticate.by_token(credential.strip(), organisation)
     raise Unauthorized("send Authorization: Bearer <token> or X-API-Key: <key>")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -72,9 +73,9 @@ def credential_of(scope: Scope) -> str | None:
         return "key:" + hashlib.sha256(key).hexdigest()[:32]
     if scheme.lower() != "bearer" or not value.strip():
         return None
-    ctx = scope["app"].state.ctx
+    tokens = scope["app"].state.runtime.tokens
     try:
-        return f"user:{ctx.tokens.subject(value.strip(), ctx.clock.now())}"
+        return f"user:{tokens.subject(value.strip(), datetime.now(UTC))}"
     except DomainError:  # a bad token is refused by the route; its attempts still count, by token
         return "token:" + hashlib.sha256(value.strip().encode("latin-1", "replace")).hexdigest()[:32]
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import pytest
 
-from application.context import Context
-from application.identity import login
+from application.identity import Accounts
 from domain.errors import Unauthorized
 from domain.identity import User
 
@@ -69,23 +68,14 @@ class Clock:
         return NOW
 
 
-def context(pool: Pool, passwords: Passwords) -> Context:
-    fields: dict[str, Any] = {
-        "uow": lambda: FakeUow(pool),
-        "clock": Clock(),
-        "passwords": passwords,
-        "tokens": Tokens(),
-        "secret_hash": lambda secret: f"sha-{secret}",
-    }
-    return Context(
-        **fields, reads=None, single_statement=None, gateway=None, metrics=None, idempotency=None, heavy=None
-    )  # type: ignore[arg-type]
+def accounts(pool: Pool, passwords: Passwords) -> Accounts:
+    return Accounts(lambda: FakeUow(pool), Clock(), passwords, Tokens(), lambda secret: f"sha-{secret}")  # type: ignore[arg-type, return-value]
 
 
 async def test_the_password_is_checked_with_no_connection_held() -> None:
     pool = Pool()
     passwords = Passwords(pool)
-    pair = await login(context(pool, passwords), "jo@example.com", "right")
+    pair = await accounts(pool, passwords).login("jo@example.com", "right")
     assert pair.access_token == "access-1"
     assert passwords.held_during_check == [0]
     assert len(pool.refresh) == 1
@@ -99,6 +89,6 @@ async def test_a_wrong_pair_is_refused_after_the_same_check(email: str, password
     pool = Pool()
     passwords = Passwords(pool)
     with pytest.raises(Unauthorized):
-        await login(context(pool, passwords), email, password)
+        await accounts(pool, passwords).login(email, password)
     assert passwords.held_during_check == [0]  # unknown e-mails cost the same check
     assert pool.refresh == []

@@ -9,13 +9,13 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from application import catalog
-from application.context import Context
 from application.ports import PageRequest
 from domain.catalog import Resource, ResourceType
 from domain.hours import DateOverride, Interval, OpeningHours
 from domain.identity import Caller
+from entrypoints.composition import Runtime, UseCases
 from entrypoints.http import present
+from entrypoints.http.links import booking_page
 from entrypoints.http.schemas.catalog import (
     DateOverrideBody,
     PublicTokenOut,
@@ -55,35 +55,35 @@ class ResourceTypesController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, data: ResourceTypeBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, data: ResourceTypeBody, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> ResourceTypeOut:
         fields = _set(data)
         hours = OpeningHours(_weekly(fields.pop("weekly_hours")), _overrides(fields.pop("date_overrides")))
-        created = await catalog.create_resource_type(ctx, caller, ResourceType(0, 0, hours=hours, **fields))
+        created = await cases.catalog.create_resource_type(caller, ResourceType(0, 0, hours=hours, **fields))
         return present.resource_type(created)
 
     @get("/")
     async def list_types(
         self,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
     ) -> ResourceTypeList:
-        found = await catalog.list_resource_types(ctx, caller, page)
+        found = await cases.catalog.list_resource_types(caller, page)
         return ResourceTypeList([present.resource_type(t) for t in found.items], pagination(found))  # type: ignore[arg-type]
 
     @get("/{type_id:int}")
     async def get_one(
-        self, type_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, type_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> ResourceTypeOut:
-        return present.resource_type(await catalog.get_resource_type(ctx, caller, type_id))
+        return present.resource_type(await cases.catalog.get_resource_type(caller, type_id))
 
     @patch("/{type_id:int}")
     async def update(
         self,
         type_id: PathId,
         data: ResourceTypePatch,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
     ) -> ResourceTypeOut:
         changes = _set(data)
@@ -91,13 +91,13 @@ class ResourceTypesController(Controller):
             changes["weekly"] = _weekly(changes.pop("weekly_hours"))
         if "date_overrides" in changes:
             changes["overrides"] = _overrides(changes.pop("date_overrides"))
-        return present.resource_type(await catalog.update_resource_type(ctx, caller, type_id, changes))
+        return present.resource_type(await cases.catalog.update_resource_type(caller, type_id, changes))
 
     @delete("/{type_id:int}", status_code=204)
     async def remove(
-        self, type_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, type_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> None:
-        await catalog.delete_resource_type(ctx, caller, type_id)
+        await cases.catalog.delete_resource_type(caller, type_id)
 
 
 class ResourcesController(Controller):
@@ -106,59 +106,67 @@ class ResourcesController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, data: ResourceBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, data: ResourceBody, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> ResourceOut:
         draft = Resource(0, 0, data.resource_type_id, data.name, data.capacity, data.is_active)
-        return present.resource(await catalog.create_resource(ctx, caller, draft))
+        return present.resource(await cases.catalog.create_resource(caller, draft))
 
     @get("/")
     async def list_resources(
         self,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
         resource_type_id: Annotated[
             int | None, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991, required=False)
         ] = None,
     ) -> ResourceList:
-        found = await catalog.list_resources(ctx, caller, page, resource_type_id)
+        found = await cases.catalog.list_resources(caller, page, resource_type_id)
         return ResourceList([present.resource(r) for r in found.items], pagination(found))  # type: ignore[arg-type]
 
     @get("/{resource_id:int}")
     async def get_one(
-        self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, resource_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> ResourceOut:
-        return present.resource(await catalog.get_resource(ctx, caller, resource_id))
+        return present.resource(await cases.catalog.get_resource(caller, resource_id))
 
     @patch("/{resource_id:int}")
     async def update(
         self,
         resource_id: PathId,
         data: ResourcePatch,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
     ) -> ResourceOut:
-        return present.resource(await catalog.update_resource(ctx, caller, resource_id, _set(data)))
+        return present.resource(await cases.catalog.update_resource(caller, resource_id, _set(data)))
 
     @delete("/{resource_id:int}", status_code=204)
     async def remove(
-        self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, resource_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> None:
-        await catalog.delete_resource(ctx, caller, resource_id)
+        await cases.catalog.delete_resource(caller, resource_id)
 
     @get("/{resource_id:int}/public-token")
     async def public_token(
-        self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        resource_id: PathId,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
+        caller: NamedDependency[Caller],
     ) -> PublicTokenOut:
-        return _token(ctx, await catalog.get_resource(ctx, caller, resource_id))
+        return _token(runtime, await cases.catalog.get_resource(caller, resource_id))
 
     @post("/{resource_id:int}/regenerate-token", status_code=200)
     async def regenerate_token(
-        self, resource_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        resource_id: PathId,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
+        caller: NamedDependency[Caller],
     ) -> PublicTokenOut:
-        return _token(ctx, await catalog.regenerate_token(ctx, caller, resource_id))
+        return _token(runtime, await cases.catalog.regenerate_token(caller, resource_id))
 
 
-def _token(ctx: Context, resource: Resource) -> PublicTokenOut:
+def _token(runtime: Runtime, resource: Resource) -> PublicTokenOut:
     token = resource.public_booking_token
-    return PublicTokenOut(resource.id, token, f"{ctx.policy.public_base_url}/api/public/booking/{token}")
+    return PublicTokenOut(resource.id, token, booking_page(runtime.settings.public_base_url, token))

@@ -8,11 +8,11 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from application import api_keys, identity
+from application import identity
 from application.access import no_api_keys
-from application.context import Context
 from application.ports import PageRequest
 from domain.identity import Caller
+from entrypoints.composition import UseCases
 from entrypoints.http import present
 from entrypoints.http.schemas.common import pagination
 from entrypoints.http.schemas.identity import (
@@ -39,21 +39,21 @@ class AuthController(Controller):
     tags = ["identity"]
 
     @post("/register", status_code=201, opt={"rate_limit": "AUTH_REGISTER"})
-    async def register(self, data: RegisterBody, ctx: NamedDependency[Context]) -> UserOut:
-        user = await identity.register(ctx, data.email, data.password, data.name)
+    async def register(self, data: RegisterBody, cases: NamedDependency[UseCases]) -> UserOut:
+        user = await cases.accounts.register(data.email, data.password, data.name)
         return UserOut(user.id, user.email, user.name)
 
     @post("/login", status_code=200, opt={"rate_limit": "AUTH_LOGIN"})
-    async def login(self, data: LoginBody, ctx: NamedDependency[Context]) -> TokenPairOut:
-        return _pair(await identity.login(ctx, data.email, data.password))
+    async def login(self, data: LoginBody, cases: NamedDependency[UseCases]) -> TokenPairOut:
+        return _pair(await cases.accounts.login(data.email, data.password))
 
     @post("/refresh", status_code=200)
-    async def refresh(self, data: RefreshBody, ctx: NamedDependency[Context]) -> TokenPairOut:
-        return _pair(await identity.refresh(ctx, data.refresh_token))
+    async def refresh(self, data: RefreshBody, cases: NamedDependency[UseCases]) -> TokenPairOut:
+        return _pair(await cases.accounts.refresh(data.refresh_token))
 
 
-async def _profile(ctx: Context, user_id: int) -> MeOut:
-    found = await identity.profile(ctx, user_id)
+async def _profile(cases: UseCases, user_id: int) -> MeOut:
+    found = await cases.accounts.profile(user_id)
     return MeOut(
         id=found.user.id,
         email=found.user.email,
@@ -70,17 +70,17 @@ class UsersController(Controller):
     tags = ["identity"]
 
     @get("/")
-    async def me(self, ctx: NamedDependency[Context], caller: NamedDependency[Caller]) -> MeOut:
+    async def me(self, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]) -> MeOut:
         no_api_keys(caller)
-        return await _profile(ctx, caller.user_id)
+        return await _profile(cases, caller.user_id)
 
     @put("/active-organisation", status_code=200)
     async def set_active(
-        self, data: ActiveOrganisationBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, data: ActiveOrganisationBody, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> MeOut:
         no_api_keys(caller)
-        await identity.set_active_organisation(ctx, caller.user_id, data.organisation_id)
-        return await _profile(ctx, caller.user_id)
+        await cases.accounts.set_active_organisation(caller.user_id, data.organisation_id)
+        return await _profile(cases, caller.user_id)
 
 
 class ApiKeysController(Controller):
@@ -89,10 +89,10 @@ class ApiKeysController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, data: ApiKeyBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, data: ApiKeyBody, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> ApiKeyCreatedOut:
-        issued = await api_keys.create_api_key(
-            ctx, caller, data.organisation_id, data.name, data.scopes, data.expires_at
+        issued = await cases.api_keys.create_api_key(
+            caller, data.organisation_id, data.name, data.scopes, data.expires_at
         )
         k = issued.api_key
         return ApiKeyCreatedOut(
@@ -108,18 +108,18 @@ class ApiKeysController(Controller):
     @get("/")
     async def list_keys(
         self,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
     ) -> ApiKeyList:
-        found = await api_keys.list_api_keys(ctx, caller, page)
+        found = await cases.api_keys.list_api_keys(caller, page)
         return ApiKeyList([present.api_key(k) for k in found.items], pagination(found))  # type: ignore[arg-type]
 
     @delete("/{key_id:int}", status_code=204)
     async def revoke(
         self,
         key_id: Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)],
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
     ) -> None:
-        await api_keys.revoke_api_key(ctx, caller, key_id)
+        await cases.api_keys.revoke_api_key(caller, key_id)

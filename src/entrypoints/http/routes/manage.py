@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from application import self_service
-from application.context import Context
+from entrypoints.composition import Runtime, UseCases
 from entrypoints.http import present
 from entrypoints.http.idempotency import idempotent, json_response
 from entrypoints.http.schemas.common import utc
@@ -51,21 +51,22 @@ class ManageController(Controller):
     security = [{}]
 
     @get("/", opt={"rate_limit": "PUBLIC_MANAGE"})
-    async def view(self, manage_token: ManageToken, ctx: NamedDependency[Context]) -> ManagedOut:
-        return managed_out(await self_service.view(ctx, manage_token))
+    async def view(self, manage_token: ManageToken, cases: NamedDependency[UseCases]) -> ManagedOut:
+        return managed_out(await cases.self_service.view(manage_token))
 
     @post("/cancel", status_code=200, opt={"rate_limit": "PUBLIC_MANAGE"})
     async def cancel(
         self,
         request: Request[Any, Any, State],
         manage_token: ManageToken,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
         data: ManageCancelBody | None = None,
     ) -> Response[ManagedCancellationOut]:
         reason = (data or ManageCancelBody()).reason
 
         async def run() -> Response[Any]:
-            found, refund = await self_service.cancel(ctx, manage_token, reason)
+            found, refund = await cases.self_service.cancel(manage_token, reason)
             out = ManagedCancellationOut(
                 managed_out(found),
                 RefundViewOut(refund.eligible, refund.amount, refund.currency, refund.status),
@@ -74,6 +75,6 @@ class ManageController(Controller):
 
         if request.headers.get("idempotency-key") is None:
             return await run()
-        organisation_id = await self_service.organisation_of(ctx, manage_token)
+        organisation_id = await cases.self_service.organisation_of(manage_token)
         scope = "manage:" + hashlib.sha256(manage_token.encode()).hexdigest()
-        return await idempotent(request, ctx.idempotency, organisation_id, scope, run)
+        return await idempotent(request, runtime.idempotency, organisation_id, scope, run)

@@ -10,12 +10,12 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from application import organisations as orgs
-from application.context import Context
 from application.ports import MemberView, PageRequest
 from domain.access import Role
 from domain.cancellation import PolicyTier
 from domain.errors import InvalidInput
 from domain.identity import Caller
+from entrypoints.composition import Runtime, UseCases
 from entrypoints.http import present
 from entrypoints.http.schemas.common import pagination, utc
 from entrypoints.http.schemas.organisations import (
@@ -56,7 +56,11 @@ class OrganisationsController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, data: OrganisationBody, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        data: OrganisationBody,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
+        caller: NamedDependency[Caller],
     ) -> OrganisationOut:
         policy = (
             None
@@ -73,47 +77,53 @@ class OrganisationsController(Controller):
             policy,
             data.public_booking_enabled,
         )
-        org = await orgs.create_organisation(ctx, caller, new)
-        return present.organisation(org, ctx.policy.platform_commission_bps)
+        org = await cases.organisations.create_organisation(caller, new)
+        return present.organisation(org, runtime.settings.platform_commission_bps)
 
     @get("/")
     async def list_mine(
         self,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
     ) -> OrganisationList:
-        found = await orgs.my_organisations(ctx, caller, page)
-        bps = ctx.policy.platform_commission_bps
+        found = await cases.organisations.my_organisations(caller, page)
+        bps = runtime.settings.platform_commission_bps
         return OrganisationList([present.organisation(o, bps) for o in found.items], pagination(found))  # type: ignore[arg-type]
 
     @get("/{organisation_id:int}")
     async def get_one(
-        self, organisation_id: OrgId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        organisation_id: OrgId,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
+        caller: NamedDependency[Caller],
     ) -> OrganisationOut:
-        org = await orgs.get_organisation(ctx, caller, organisation_id)
-        return present.organisation(org, ctx.policy.platform_commission_bps)
+        org = await cases.organisations.get_organisation(caller, organisation_id)
+        return present.organisation(org, runtime.settings.platform_commission_bps)
 
     @patch("/{organisation_id:int}")
     async def update(
         self,
         organisation_id: OrgId,
         data: OrganisationPatch,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
         caller: NamedDependency[Caller],
     ) -> OrganisationOut:
-        org = await orgs.update_organisation(ctx, caller, organisation_id, _patch_values(data))
-        return present.organisation(org, ctx.policy.platform_commission_bps)
+        org = await cases.organisations.update_organisation(caller, organisation_id, _patch_values(data))
+        return present.organisation(org, runtime.settings.platform_commission_bps)
 
     @get("/{organisation_id:int}/members")
     async def list_members(
         self,
         organisation_id: OrgId,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
     ) -> MemberList:
-        found = await orgs.members(ctx, caller, organisation_id, page)
+        found = await cases.organisations.members(caller, organisation_id, page)
         return MemberList([_member(m) for m in found.items], pagination(found))  # type: ignore[arg-type]
 
     @post("/{organisation_id:int}/members", status_code=201)
@@ -121,10 +131,12 @@ class OrganisationsController(Controller):
         self,
         organisation_id: OrgId,
         data: MemberBody,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
     ) -> MemberOut:
-        return _member(await orgs.add_member(ctx, caller, organisation_id, data.email, Role(data.role)))
+        return _member(
+            await cases.organisations.add_member(caller, organisation_id, data.email, Role(data.role))
+        )
 
     @patch("/{organisation_id:int}/members/{user_id:int}")
     async def change_member(
@@ -132,17 +144,19 @@ class OrganisationsController(Controller):
         organisation_id: OrgId,
         user_id: Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)],
         data: MemberPatch,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
     ) -> MemberOut:
-        return _member(await orgs.change_member_role(ctx, caller, organisation_id, user_id, Role(data.role)))
+        return _member(
+            await cases.organisations.change_member_role(caller, organisation_id, user_id, Role(data.role))
+        )
 
     @delete("/{organisation_id:int}/members/{user_id:int}", status_code=204)
     async def remove_member(
         self,
         organisation_id: OrgId,
         user_id: Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)],
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
     ) -> None:
-        await orgs.remove_member(ctx, caller, organisation_id, user_id)
+        await cases.organisations.remove_member(caller, organisation_id, user_id)

@@ -9,13 +9,13 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from application import cancel as money
-from application import connect, storefront
+from application import connect
 from application.access import authorize
-from application.context import Context
-from application.webhooks import handle_event
+from domain.access import REFUNDS
 from domain.identity import Caller
+from entrypoints.composition import Runtime, UseCases
 from entrypoints.http.idempotency import caller_scope, idempotent, json_response
+from entrypoints.http.links import connect_return
 from entrypoints.http.schemas.common import utc
 from entrypoints.http.schemas.payments import (
     ConnectOut,
@@ -41,21 +41,27 @@ class StripeController(Controller):
     security = [{}]
 
     @post("/webhook", status_code=200)
-    async def webhook(self, request: Request[Any, Any, State], ctx: NamedDependency[Context]) -> WebhookOut:
+    async def webhook(
+        self,
+        request: Request[Any, Any, State],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
+    ) -> WebhookOut:
         """Stripe's events, verified on the raw body with either signing secret."""
         payload = await request.body()
-        event = ctx.gateway.parse_event(payload, request.headers.get("stripe-signature"))
-        return WebhookOut(await handle_event(ctx, event))
+        event = runtime.gateway.parse_event(payload, request.headers.get("stripe-signature"))
+        return WebhookOut(await cases.handle_provider_event(event))
 
     @get("/config")
     async def config(
         self,
         request: Request[Any, Any, State],
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
         slug: Annotated[str | None, Parameter(query="slug", max_length=63, required=False)] = None,
     ) -> StripeConfigOut:
         """The publishable key for Stripe.js, and the currency (the organisation's with ?slug=)."""
-        currency = await storefront.currency_of(ctx, slug)
+        currency = await cases.storefronts.currency_of(slug)
         return StripeConfigOut(request.app.state.runtime.settings.stripe_publishable_key, currency)
 
 
@@ -65,15 +71,20 @@ class ConnectController(Controller):
 
     @post("/", status_code=200)
     async def start(
-        self, organisation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self,
+        organisation_id: PathId,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
+        caller: NamedDependency[Caller],
     ) -> ConnectOut:
-        return _connect(await connect.connect(ctx, caller, organisation_id))
+        back = connect_return(runtime.settings.public_base_url, organisation_id)
+        return _connect(await cases.connect.connect(caller, organisation_id, back))
 
     @get("/")
     async def status(
-        self, organisation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, organisation_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> ConnectOut:
-        return _connect(await connect.connect_status(ctx, caller, organisation_id))
+        return _connect(await cases.connect.connect_status(caller, organisation_id))
 
 
 class RefundsController(Controller):
@@ -85,7 +96,8 @@ class RefundsController(Controller):
         self,
         request: Request[Any, Any, State],
         reservation_id: PathId,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
         caller: NamedDependency[Caller],
         data: RefundBody | None = None,
     ) -> Response[RefundOut]:
@@ -93,7 +105,7 @@ class RefundsController(Controller):
         key = request.headers.get("idempotency-key")
 
         async def run() -> Response[bytes]:
-            made = await money.refund_reservation(ctx, caller, reservation_id, body.amount, body.reason, key)
+            made = await cases.refund_reservation(caller, reservation_id, body.amount, body.reason, key)
             return json_response(
                 RefundOut(
                     made.id, made.amount, made.currency, made.status, made.reason, utc(made.created_at)
@@ -101,14 +113,14 @@ class RefundsController(Controller):
                 201,
             )
 
-        organisation_id, _ = authorize(caller, money.REFUND)
-        return await idempotent(request, ctx.idempotency, organisation_id, caller_scope(caller), run)
+        organisation_id, _ = authorize(caller, REFUNDS)
+        return await idempotent(request, runtime.idempotency, organisation_id, caller_scope(caller), run)
 
     @get("/payments")
     async def ledger(
-        self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, reservation_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> LedgerOut:
-        payments, refunds = await money.ledger(ctx, caller, reservation_id)
+        payments, refunds = await cases.ledger(caller, reservation_id)
         entries = [
             LedgerEntryOut(
                 "payment", p.id, p.amount, p.currency, p.status, utc(p.created_at), p.payment_intent_id

@@ -13,11 +13,11 @@ from litestar.params import Parameter
 
 from application import public_booking as public
 from application import storefront
-from application.checkout import CheckoutState, Reserved, checkout_status, status_url
-from application.context import Context
-from application.retry import checkout_retry
+from application.checkout import CheckoutState, Reserved
 from application.storefront import Entry
+from entrypoints.composition import Runtime, UseCases
 from entrypoints.http.idempotency import idempotent, json_response
+from entrypoints.http.links import status_url
 from entrypoints.http.schemas.common import utc
 from entrypoints.http.schemas.payments import CheckoutStatusOut, RetryBody
 from entrypoints.http.schemas.public import (
@@ -77,8 +77,8 @@ def _quote_request(data: QuoteBody) -> public.PublicRequest:
     )
 
 
-async def _quote(ctx: Context, entry: Entry, data: QuoteBody) -> PublicQuoteOut:
-    q, required = await public.quote(ctx, entry, _quote_request(data))
+async def _quote(cases: UseCases, entry: Entry, data: QuoteBody) -> PublicQuoteOut:
+    q, required = await cases.quote(entry, _quote_request(data))
     return PublicQuoteOut(
         q.unit_amount, q.units, q.subtotal, q.service_fee, q.taxes, q.total, q.currency, required
     )
@@ -121,21 +121,22 @@ def _status_out(state: CheckoutState) -> CheckoutStatusOut:
     )
 
 
-async def _checkout_status(ctx: Context, entry: Entry, session_id: str) -> CheckoutStatusOut:
-    organisation_id = await storefront.organisation_id_of(ctx, entry, public_only=False)
-    return _status_out(await checkout_status(ctx, organisation_id, session_id))
+async def _checkout_status(cases: UseCases, entry: Entry, session_id: str) -> CheckoutStatusOut:
+    organisation_id = await cases.storefronts.organisation_id_of(entry, public_only=False)
+    return _status_out(await cases.checkout_status(organisation_id, session_id))
 
 
 async def _retry(
-    request: Request[Any, Any, State], ctx: Context, entry: Entry, data: RetryBody
+    request: Request[Any, Any, State], cases: UseCases, runtime: Runtime, entry: Entry, data: RetryBody
 ) -> Response[Any]:
-    organisation_id = await storefront.organisation_id_of(ctx, entry, public_only=False)
+    organisation_id = await cases.storefronts.organisation_id_of(entry, public_only=False)
+    back = status_url(runtime.settings.public_base_url, entry)
 
     async def run() -> Response[bytes]:
-        done = await checkout_retry(ctx, organisation_id, data.session_id, status_url(ctx, entry))
-        return json_response(reserved_out(done, status_url(ctx, entry)), 200)
+        done = await cases.retry_checkout(organisation_id, data.session_id, back)
+        return json_response(reserved_out(done, back), 200)
 
-    return await idempotent(request, ctx.idempotency, organisation_id, _page_scope(entry), run)
+    return await idempotent(request, runtime.idempotency, organisation_id, _page_scope(entry), run)
 
 
 def _page_scope(entry: Entry) -> str:
@@ -146,7 +147,7 @@ def _page_scope(entry: Entry) -> str:
 
 
 async def _reserve(
-    request: Request[Any, Any, State], ctx: Context, entry: Entry, data: ReserveBody
+    request: Request[Any, Any, State], cases: UseCases, runtime: Runtime, entry: Entry, data: ReserveBody
 ) -> Response[Any]:
     command = public.ReserveRequest(
         data.resource_type_id,
@@ -162,14 +163,16 @@ async def _reserve(
         data.cancel_url,
     )
 
+    back = status_url(runtime.settings.public_base_url, entry)
+
     async def run() -> Response[bytes]:
-        done = await public.reserve(ctx, entry, command)
-        return json_response(reserved_out(done, status_url(ctx, entry)), 201)
+        done = await cases.reserve(entry, command, back)
+        return json_response(reserved_out(done, back), 201)
 
     if request.headers.get("idempotency-key") is None:
         return await run()
-    organisation_id = await storefront.organisation_id_of(ctx, entry)
-    return await idempotent(request, ctx.idempotency, organisation_id, _page_scope(entry), run)
+    organisation_id = await cases.storefronts.organisation_id_of(entry)
+    return await idempotent(request, runtime.idempotency, organisation_id, _page_scope(entry), run)
 
 
 class SlugBookingController(Controller):
@@ -178,8 +181,8 @@ class SlugBookingController(Controller):
     security = [{}]
 
     @get("/", opt={"rate_limit": "PUBLIC_CATALOG"})
-    async def catalog(self, slug: Slug, ctx: NamedDependency[Context]) -> SlugCatalogOut:
-        front = await storefront.catalog(ctx, Entry(slug=slug))
+    async def catalog(self, slug: Slug, cases: NamedDependency[UseCases]) -> SlugCatalogOut:
+        front = await cases.storefronts.catalog(Entry(slug=slug))
         accepts = front.organisation.accepts_payments()
         return SlugCatalogOut(_organisation(front), accepts, _types(front, accepts))
 
@@ -188,36 +191,46 @@ class SlugBookingController(Controller):
         self,
         slug: Slug,
         day: Day,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         resource_type_id: Annotated[int, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991)],
         resource_id: Annotated[
             int | None, Parameter(query="resourceId", ge=1, le=9_007_199_254_740_991, required=False)
         ] = None,
     ) -> AvailabilityOut:
-        found = await public.availability(ctx, Entry(slug=slug), day, resource_type_id, resource_id)
+        found = await cases.availability(Entry(slug=slug), day, resource_type_id, resource_id)
         return _availability(found)
 
     @post("/quote", status_code=200, opt={"rate_limit": "PUBLIC_QUOTE"})
-    async def quote(self, slug: Slug, data: QuoteBody, ctx: NamedDependency[Context]) -> PublicQuoteOut:
-        return await _quote(ctx, Entry(slug=slug), data)
+    async def quote(self, slug: Slug, data: QuoteBody, cases: NamedDependency[UseCases]) -> PublicQuoteOut:
+        return await _quote(cases, Entry(slug=slug), data)
 
     @post("/reserve", status_code=201, opt={"rate_limit": "PUBLIC_RESERVE"})
     async def reserve(
-        self, request: Request[Any, Any, State], slug: Slug, data: ReserveBody, ctx: NamedDependency[Context]
+        self,
+        request: Request[Any, Any, State],
+        slug: Slug,
+        data: ReserveBody,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
     ) -> Response[ReserveOut]:
-        return await _reserve(request, ctx, Entry(slug=slug), data)
+        return await _reserve(request, cases, runtime, Entry(slug=slug), data)
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
-        self, slug: Slug, session_id: SessionId, ctx: NamedDependency[Context]
+        self, slug: Slug, session_id: SessionId, cases: NamedDependency[UseCases]
     ) -> CheckoutStatusOut:
-        return await _checkout_status(ctx, Entry(slug=slug), session_id)
+        return await _checkout_status(cases, Entry(slug=slug), session_id)
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
     async def checkout_retry(
-        self, request: Request[Any, Any, State], slug: Slug, data: RetryBody, ctx: NamedDependency[Context]
+        self,
+        request: Request[Any, Any, State],
+        slug: Slug,
+        data: RetryBody,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
     ) -> Response[ReserveOut]:
-        return await _retry(request, ctx, Entry(slug=slug), data)
+        return await _retry(request, cases, runtime, Entry(slug=slug), data)
 
 
 class TokenBookingController(Controller):
@@ -226,8 +239,8 @@ class TokenBookingController(Controller):
     security = [{}]
 
     @get("/", opt={"rate_limit": "PUBLIC_CATALOG"})
-    async def catalog(self, token: Token, ctx: NamedDependency[Context]) -> TokenCatalogOut:
-        front = await storefront.catalog(ctx, Entry(token=token))
+    async def catalog(self, token: Token, cases: NamedDependency[UseCases]) -> TokenCatalogOut:
+        front = await cases.storefronts.catalog(Entry(token=token))
         accepts = front.organisation.accepts_payments()
         resource = front.token_resource
         assert resource is not None
@@ -239,12 +252,12 @@ class TokenBookingController(Controller):
         )
 
     @get("/availability", opt={"rate_limit": "PUBLIC_AVAILABILITY"})
-    async def availability(self, token: Token, day: Day, ctx: NamedDependency[Context]) -> AvailabilityOut:
-        return _availability(await public.availability(ctx, Entry(token=token), day, None, None))
+    async def availability(self, token: Token, day: Day, cases: NamedDependency[UseCases]) -> AvailabilityOut:
+        return _availability(await cases.availability(Entry(token=token), day, None, None))
 
     @post("/quote", status_code=200, opt={"rate_limit": "PUBLIC_QUOTE"})
-    async def quote(self, token: Token, data: QuoteBody, ctx: NamedDependency[Context]) -> PublicQuoteOut:
-        return await _quote(ctx, Entry(token=token), data)
+    async def quote(self, token: Token, data: QuoteBody, cases: NamedDependency[UseCases]) -> PublicQuoteOut:
+        return await _quote(cases, Entry(token=token), data)
 
     @post("/reserve", status_code=201, opt={"rate_limit": "PUBLIC_RESERVE"})
     async def reserve(
@@ -252,18 +265,24 @@ class TokenBookingController(Controller):
         request: Request[Any, Any, State],
         token: Token,
         data: ReserveBody,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
     ) -> Response[ReserveOut]:
-        return await _reserve(request, ctx, Entry(token=token), data)
+        return await _reserve(request, cases, runtime, Entry(token=token), data)
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
-        self, token: Token, session_id: SessionId, ctx: NamedDependency[Context]
+        self, token: Token, session_id: SessionId, cases: NamedDependency[UseCases]
     ) -> CheckoutStatusOut:
-        return await _checkout_status(ctx, Entry(token=token), session_id)
+        return await _checkout_status(cases, Entry(token=token), session_id)
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
     async def checkout_retry(
-        self, request: Request[Any, Any, State], token: Token, data: RetryBody, ctx: NamedDependency[Context]
+        self,
+        request: Request[Any, Any, State],
+        token: Token,
+        data: RetryBody,
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
     ) -> Response[ReserveOut]:
-        return await _retry(request, ctx, Entry(token=token), data)
+        return await _retry(request, cases, runtime, Entry(token=token), data)

@@ -11,14 +11,13 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from application import cancel as cancelling
 from application import reservations as booking
 from application.access import authorize
-from application.context import Context
 from application.ports import PageRequest, ReservationFilter
 from domain.errors import InvalidInput
 from domain.identity import Caller
 from domain.reservation import Customer, Reservation
+from entrypoints.composition import Runtime, UseCases
 from entrypoints.http import present
 from entrypoints.http.idempotency import caller_scope, idempotent, json_response
 from entrypoints.http.schemas.common import ascii_int, pagination
@@ -62,7 +61,8 @@ class ReservationsController(Controller):
         self,
         request: Request[Any, Any, State],
         data: ReservationBody,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
         caller: NamedDependency[Caller],
     ) -> Response[ReservationOut]:
         new = booking.NewReservation(
@@ -78,16 +78,16 @@ class ReservationsController(Controller):
         )
 
         async def run() -> Response[bytes]:
-            created = await booking.create_reservation(ctx, caller, new)
+            created = await cases.create_reservation(caller, new)
             return json_response(present.reservation(created), 201, _etag(created))
 
         organisation_id, _ = authorize(caller, booking.WRITE)
-        return await idempotent(request, ctx.idempotency, organisation_id, caller_scope(caller), run)
+        return await idempotent(request, runtime.idempotency, organisation_id, caller_scope(caller), run)
 
     @get("/")
     async def list_reservations(
         self,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
         resource_id: Annotated[
@@ -113,14 +113,14 @@ class ReservationsController(Controller):
         query = ReservationFilter(
             resource_id, resource_type_id, statuses, start_from, end_to, reference, customer_email
         )
-        found = await booking.list_reservations(ctx, caller, query, page)
+        found = await cases.reservations.page(caller, query, page)
         return ReservationList([present.reservation(r) for r in found.items], pagination(found))  # type: ignore[arg-type]
 
     @get("/{reservation_id:int}")
     async def get_one(
-        self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, reservation_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> Response[ReservationOut]:
-        found = await booking.get_reservation(ctx, caller, reservation_id)
+        found = await cases.reservations.get(caller, reservation_id)
         return Response(present.reservation(found), headers=_etag(found))
 
     @patch("/{reservation_id:int}")
@@ -129,7 +129,7 @@ class ReservationsController(Controller):
         request: Request[Any, Any, State],
         reservation_id: PathId,
         data: ReservationPatch,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
         caller: NamedDependency[Caller],
     ) -> Response[ReservationOut]:
         fields = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -139,28 +139,29 @@ class ReservationsController(Controller):
             fields["notes"] = booking.UNSET
         changes = booking.ReservationChanges(**fields)
         version = _if_match(request.headers.get("if-match"))
-        saved = await booking.update_reservation(ctx, caller, reservation_id, changes, version)
+        saved = await cases.update_reservation(caller, reservation_id, changes, version)
         return Response(present.reservation(saved), headers=_etag(saved))
 
     @delete("/{reservation_id:int}", status_code=204)
     async def remove(
-        self, reservation_id: PathId, ctx: NamedDependency[Context], caller: NamedDependency[Caller]
+        self, reservation_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> None:
-        await booking.delete_reservation(ctx, caller, reservation_id)
+        await cases.delete_reservation(caller, reservation_id)
 
     @post("/{reservation_id:int}/cancel", status_code=200)
     async def cancel(
         self,
         request: Request[Any, Any, State],
         reservation_id: PathId,
-        ctx: NamedDependency[Context],
+        cases: NamedDependency[UseCases],
+        runtime: NamedDependency[Runtime],
         caller: NamedDependency[Caller],
         data: CancelBody | None = None,
     ) -> Response[CancellationOut]:
         body = data or CancelBody()
 
         async def run() -> Response[bytes]:
-            done = await cancelling.cancel_reservation(ctx, caller, reservation_id, body.reason, body.refund)
+            done = await cases.cancel_reservation(caller, reservation_id, body.reason, body.refund)
             refund = done.refund
             out = CancellationOut(
                 present.reservation(done.reservation),
@@ -169,4 +170,4 @@ class ReservationsController(Controller):
             return json_response(out, 200, _etag(done.reservation))
 
         organisation_id, _ = authorize(caller, booking.WRITE)
-        return await idempotent(request, ctx.idempotency, organisation_id, caller_scope(caller), run)
+        return await idempotent(request, runtime.idempotency, organisation_id, caller_scope(caller), run)

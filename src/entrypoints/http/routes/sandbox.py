@@ -14,10 +14,9 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 
 from adapters.payments.sandbox_gateway import SandboxGateway
-from application.context import Context
-from application.webhooks import handle_event
 from domain.errors import NotFound
 from domain.money import format_amount
+from entrypoints.composition import Runtime, UseCases
 
 Id = Annotated[str, Parameter(min_length=1, max_length=64)]
 
@@ -33,8 +32,8 @@ def _page(title: str, body: str, status: int = 200) -> Response[str]:
     )
 
 
-def _sandbox(ctx: Context) -> SandboxGateway:
-    gateway = ctx.gateway
+def _sandbox(runtime: Runtime) -> SandboxGateway:
+    gateway = runtime.gateway
     if not isinstance(gateway, SandboxGateway):
         raise NotFound("the sandbox provider is not in use")
     return gateway
@@ -46,8 +45,10 @@ class SandboxController(Controller):
     include_in_schema = False
 
     @get("/checkout/{session_id:str}")
-    async def checkout(self, session_id: Id, ctx: NamedDependency[Context]) -> Response[str]:
-        row = await _sandbox(ctx).session_row(session_id)
+    async def checkout(
+        self, session_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
+    ) -> Response[str]:
+        row = await _sandbox(runtime).session_row(session_id)
         if row is None:
             return _page("Unknown checkout", "<p>No such checkout session.</p>", 404)
         what = html.escape(row["metadata"].get("description", "Booking"))
@@ -64,24 +65,30 @@ class SandboxController(Controller):
         return _page("Sandbox checkout", body)
 
     @post("/checkout/{session_id:str}/pay", status_code=303)
-    async def pay(self, session_id: Id, ctx: NamedDependency[Context]) -> Redirect:
-        sandbox = _sandbox(ctx)
+    async def pay(
+        self, session_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
+    ) -> Redirect:
+        sandbox = _sandbox(runtime)
         event = await sandbox.complete(session_id)
-        await handle_event(ctx, event)
+        await cases.handle_provider_event(event)
         row = await sandbox.session_row(session_id)
         assert row is not None
         return Redirect(row["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id), status_code=303)
 
     @post("/checkout/{session_id:str}/decline", status_code=200)
-    async def decline(self, session_id: Id, ctx: NamedDependency[Context]) -> Response[str]:
-        sandbox = _sandbox(ctx)
-        await handle_event(ctx, await sandbox.decline(session_id))
+    async def decline(
+        self, session_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
+    ) -> Response[str]:
+        sandbox = _sandbox(runtime)
+        await cases.handle_provider_event(await sandbox.decline(session_id))
         back = f'<p><a href="/sandbox/checkout/{html.escape(session_id)}">Try again</a></p>'
         return _page("Payment declined", "<p>The sandbox card was declined.</p>" + back)
 
     @get("/connect/{account_id:str}")
-    async def connect(self, account_id: Id, ctx: NamedDependency[Context]) -> Response[str]:
-        _sandbox(ctx)
+    async def connect(
+        self, account_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
+    ) -> Response[str]:
+        _sandbox(runtime)
         body = (
             f"<p>Account {html.escape(account_id)}</p>"
             f'<form method="post" action="/sandbox/connect/{html.escape(account_id)}/complete">'
@@ -90,6 +97,8 @@ class SandboxController(Controller):
         return _page("Sandbox Connect onboarding", body)
 
     @post("/connect/{account_id:str}/complete", status_code=200)
-    async def complete(self, account_id: Id, ctx: NamedDependency[Context]) -> dict[str, Any]:
-        await handle_event(ctx, _sandbox(ctx).account_completed(account_id))
+    async def complete(
+        self, account_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
+        await cases.handle_provider_event(_sandbox(runtime).account_completed(account_id))
         return {"status": "connected", "account": account_id}
