@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import UnitOfWork, UnitOfWorkFactory
-from domain.catalog import Organisation, Resource, ResourceType
+from domain.catalog import Organisation, Resource, ResourceType, open_to_public
 from domain.errors import NotFound
 
 
@@ -30,21 +30,21 @@ async def storefront(uow: UnitOfWork, entry: Entry) -> Storefront:
     token_resource = None
     if entry.token is not None:
         token_resource = await uow.resources.by_token(entry.token)
-        if token_resource is None or not token_resource.is_active:
+        if token_resource is None:
             raise NotFound("no such booking page")
         org = await uow.organisations.by_id(token_resource.organisation_id)
     else:
         org = await uow.organisations.by_slug(entry.slug or "")
-    if org is None or not org.public_booking_enabled:
+    if org is None or not open_to_public(org, resource=token_resource):
         raise NotFound("no such booking page")
-    types = [t for t in await uow.resource_types.all(org.id, listing=True) if t.publicly_bookable]
+    types = [t for t in await uow.resource_types.all(org.id, listing=True) if open_to_public(org, t)]
     if token_resource is not None:
         types = [t for t in types if t.id == token_resource.resource_type_id]
         if not types:
             raise NotFound("no such booking page")
     by_type: dict[int, list[Resource]] = {t.id: [] for t in types}
     for resource in await uow.resources.of_types(org.id, list(by_type)):
-        if resource.is_active:
+        if open_to_public(org, resource=resource):
             by_type[resource.resource_type_id].append(resource)
     return Storefront(org, types, by_type, token_resource)
 

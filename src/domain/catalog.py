@@ -175,3 +175,15 @@ class Resource:
             raise InvalidInput("a name of 1 to 200 characters", "name")
         _range(self.capacity, "capacity", 1, 100_000)
         return self
+
+
+def open_to_public(
+    org: Organisation, rt: ResourceType | None = None, resource: Resource | None = None
+) -> bool:
+    """Whether customers may see and book it: the organisation takes public bookings, the type is publicly
+    bookable, the resource active. (The hot read's SQL mirrors this; a test holds the two together.)"""
+    return (
+        org.public_booking_enabled
+        and (rt is None or rt.publicly_bookable)
+        and (resource is None or resource.is_active)
+    )

@@ -398,3 +398,50 @@ def test_idempotent_reserve_is_scoped_to_the_slug(
     assert second.headers["idempotent-replayed"] == "true"
     assert client.post(f"{base(owner)}/reserve", json=body | {"quantity": 2}, headers=key).status_code == 422
     assert owner.ok("GET", "/api/reservations")["pagination"]["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("organisation", "type_fields", "resource_fields"),
+    [
+        ({}, {}, {}),
+        ({"publicBookingEnabled": False}, {}, {}),
+        ({}, {"publiclyBookable": False}, {}),
+        ({}, {}, {"isActive": False}),
+    ],
+)
+def test_the_catalog_and_the_hot_read_agree_on_what_is_open_to_the_public(
+    client: httpx.Client,
+    organisation: dict[str, object],
+    type_fields: dict[str, object],
+    resource_fields: dict[str, object],
+) -> None:
+    """One rule (`domain.catalog.open_to_public`) and its SQL mirror in the one-statement read agree."""
+    owner = with_organisation(client)
+    rt = owner.resource_type()
+    room = owner.resource(rt["id"])
+    token = owner.ok("GET", f"/api/resources/{room['id']}/public-token")["publicBookingToken"]
+    if organisation:
+        owner.ok("PATCH", f"/api/organisations/{owner.organisation_id}", json=organisation)
+    if type_fields:
+        owner.ok("PATCH", f"/api/resource-types/{rt['id']}", json=type_fields)
+    if resource_fields:
+        owner.ok("PATCH", f"/api/resources/{room['id']}", json=resource_fields)
+    catalog = client.get(f"/api/public/booking/organisations/{owner.slug}")
+    listed = catalog.status_code == 200 and any(
+        t["id"] == rt["id"] and [r["id"] for r in t["resources"]] == [room["id"]]
+        for t in catalog.json()["resourceTypes"]
+    )
+    by_token = client.get(f"/api/public/booking/{token}").status_code == 200
+    hot = (
+        client.get(
+            f"/api/public/booking/organisations/{owner.slug}/availability",
+            params={"date": "2031-01-06", "resourceTypeId": rt["id"], "resourceId": room["id"]},
+        ).status_code
+        == 200
+    )
+    hot_token = (
+        client.get(f"/api/public/booking/{token}/availability", params={"date": "2031-01-06"}).status_code
+        == 200
+    )
+    expected = not (organisation or type_fields or resource_fields)
+    assert (listed, by_token, hot, hot_token) == (expected,) * 4

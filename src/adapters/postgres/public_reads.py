@@ -14,6 +14,9 @@ from adapters.postgres.reservation_rows import usage_of
 from application.public_ports import BookingView, PublicReads, ViewWindow
 from domain.catalog import Resource
 
+# What is open to the public is `domain.catalog.open_to_public`, mirrored here (public booking enabled, the
+# type publicly bookable, the resource active, nothing deleted); tests/e2e/test_public_booking.py holds the
+# two together.
 # The window: the exact buffered interval, or the whole local day widened by the buffers and three hours
 # (slots never start before local midnight nor end after the next one; the margin covers DST shifts).
 _VIEW = """
