@@ -37,9 +37,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_outbox_undispatched", "outbox", ["id"], postgresql_where=sa.text("dispatched_at IS NULL")
     )
-    op.create_index("ix_outbox_dispatched_at", "outbox", ["dispatched_at"])
+    # For the purge; partial, so that writing a new (undispatched) event does not touch it.
     op.create_index(
-        "ix_outbox_organisation_id_reservation_id", "outbox", ["organisation_id", "reservation_id"]
+        "ix_outbox_dispatched_at",
+        "outbox",
+        ["dispatched_at"],
+        postgresql_where=sa.text("dispatched_at IS NOT NULL"),
     )
     op.create_table(
         "outbox_consumptions",
@@ -61,7 +64,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("outbox_consumptions")
-    op.drop_index("ix_outbox_organisation_id_reservation_id", table_name="outbox")
     op.drop_index("ix_outbox_dispatched_at", table_name="outbox")
     op.drop_index("ix_outbox_undispatched", table_name="outbox")
     op.drop_table("outbox")

@@ -161,6 +161,10 @@ def _best_fit(
     return result
 
 
+# Past this many bookings on one resource, a sweep over its sorted boundaries beats pricing each window.
+SWEEP_FROM = 32
+
+
 def slot_availability(
     resources: Sequence[Bookable],
     occupancies: Iterable[Occupancy],
@@ -168,17 +172,33 @@ def slot_availability(
     max_quantity: int | None = None,
 ) -> list[int]:
     """available_quantity for many windows at once: resources with nothing booked count in full, once;
-    each busy resource costs one sweep over its sorted bookings, however many windows there are."""
+    a busy resource costs each window inside its busy span a look at its few bookings, or, when it has many,
+    one sweep over them for all windows together."""
     grouped = by_resource(occupancies)
-    active = [r for r in resources if r.is_active]
-    idle = sum(r.capacity for r in active if r.id not in grouped)
-    totals = [idle] * len(windows)
-    for resource in active:
-        held = grouped.get(resource.id)
-        if held:
-            for index, peak in enumerate(peaks_over(held, windows)):
-                totals[index] += max(0, resource.capacity - peak)
-    return [min(t, max_quantity) for t in totals] if max_quantity is not None else totals
+    idle = sum(r.capacity for r in resources if r.is_active and r.id not in grouped)
+    busy, swept = [], []
+    for r in resources:
+        held = grouped.get(r.id)
+        if r.is_active and held:
+            if len(held) >= SWEEP_FROM:
+                swept.append((r.capacity, peaks_over(held, windows)))
+            else:  # with the span its bookings cover: most windows fall outside it and cost nothing
+                busy.append((r.capacity, held, min(o.start for o in held), max(o.end for o in held)))
+    result = []
+    for index, (start, end) in enumerate(windows):
+        total = idle + sum(max(0, capacity - peaks[index]) for capacity, peaks in swept)
+        for capacity, held, first, last in busy:
+            if end <= first or start >= last:
+                total += capacity
+                continue
+            overlapping = [o for o in held if o.start < end and start < o.end]
+            if len(overlapping) > 1:
+                used = peak_usage(overlapping, start, end)
+            else:
+                used = overlapping[0].quantity if overlapping else 0
+            total += max(0, capacity - used)
+        result.append(min(total, max_quantity) if max_quantity is not None else total)
+    return result
 
 
 def peaks_over(occupancies: Iterable[Occupancy], windows: Sequence[tuple[datetime, datetime]]) -> list[int]:

@@ -19,7 +19,7 @@ from adapters.metrics import PrometheusMetrics
 from adapters.postgres.schema import describe_failure, schema_state, where
 from adapters.rate_limit import LimitsRateLimiter
 from entrypoints.composition import Runtime, build_runtime
-from entrypoints.http.deps import provide_caller, provide_page, provide_runtime, provide_use_cases
+from entrypoints.http.deps import provide_caller, provide_page, provide_use_cases
 from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
@@ -128,7 +128,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         edge={"cors_origins": settings.cors_origins, "production": settings.production},
         route_handlers=routes,
         dependencies={
-            "runtime": Provide(provide_runtime, sync_to_thread=False),
             "cases": Provide(provide_use_cases, sync_to_thread=False),
             "caller": Provide(provide_caller),
             "page": Provide(provide_page, sync_to_thread=False),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -16,12 +16,9 @@ from domain.reservation import Reservation
 
 def event_payload(event: ReservationEvent, reservation: Reservation) -> dict[str, Any]:
     """What the outbox keeps of an event: its own fields, and where the reservation stood."""
-    fields = {
-        name: value.isoformat() if isinstance(value, datetime) else value
-        for name, value in asdict(event).items()
-        if name != "occurred_at"
-    }
-    return fields | {"status": reservation.status.value, "payment_status": reservation.payment_status.value}
+    values = ((f.name, getattr(event, f.name)) for f in fields(event) if f.name != "occurred_at")
+    kept = {name: value.isoformat() if isinstance(value, datetime) else value for name, value in values}
+    return kept | {"status": reservation.status.value, "payment_status": reservation.payment_status.value}
 
 
 def policy_to_json(tiers: tuple[PolicyTier, ...]) -> list[dict[str, int]]:

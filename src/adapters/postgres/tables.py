@@ -450,8 +450,7 @@ outbox = Table(
     Column("dispatched_at", DateTimeUTC(timezone=True), nullable=True),
     Column("retry_at", DateTimeUTC(timezone=True), nullable=True),  # a consumer failed: not before then
     Index("ix_outbox_undispatched", "id", postgresql_where=text("dispatched_at IS NULL")),
-    Index("ix_outbox_dispatched_at", "dispatched_at"),
-    Index("ix_outbox_organisation_id_reservation_id", "organisation_id", "reservation_id"),
+    Index("ix_outbox_dispatched_at", "dispatched_at", postgresql_where=text("dispatched_at IS NOT NULL")),
 )
 
 # What each consumer did with each event: done once, or the attempts and the last error.

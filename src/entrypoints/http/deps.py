@@ -11,13 +11,8 @@ from litestar.params import Parameter
 from application.ports import MAX_OFFSET, PageRequest
 from domain.errors import InvalidInput, Unauthorized
 from domain.identity import Caller
-from entrypoints.composition import Runtime, UseCases
+from entrypoints.composition import UseCases
 from entrypoints.http.schemas.common import MAX_ID, ascii_int
-
-
-def provide_runtime(state: State) -> Runtime:
-    runtime: Runtime = state.runtime
-    return runtime
 
 
 def provide_use_cases(state: State) -> UseCases:

@@ -98,6 +98,9 @@ class RateLimitMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler: Any = scope.get("route_handler")
+        if self.limiter is None:
+            await next_app(scope, receive, send)
+            return
         name = handler.opt.get("rate_limit") if handler is not None else None
         client = client_ip(scope, self.trusted)
         if name is None and handler is not None:

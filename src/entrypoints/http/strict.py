@@ -62,14 +62,15 @@ def field_of(error: msgspec.ValidationError) -> tuple[str, str]:
 
 async def strict_request(request: Request[Any, Any, Any]) -> None:
     """before_request hook: refuse unknown query parameters and bodies that only a lenient decoder accepts."""
-    if not request.url.path.startswith("/api/"):
+    if not request.scope["path"].startswith("/api/"):
         return
     expected = _expected(request)
     if expected is None:
         return
-    unknown = sorted(set(request.query_params) - expected.query)
-    if unknown:
-        raise InvalidInput(f"unknown query parameter {unknown[0]!r}", unknown[0])
+    if request.scope.get("query_string"):
+        unknown = sorted(set(request.query_params) - expected.query)
+        if unknown:
+            raise InvalidInput(f"unknown query parameter {unknown[0]!r}", unknown[0])
     if expected.body is None:
         return
     body = await request.body()

@@ -166,7 +166,7 @@ _minutes = st.integers(min_value=0, max_value=600)
 @st.composite
 def _bookings_and_windows(draw: st.DrawFn) -> tuple[list[Occupancy], list[tuple[datetime, datetime]]]:
     occupancies = []
-    for _ in range(draw(st.integers(0, 25))):
+    for _ in range(draw(st.integers(0, 70))):  # past SWEEP_FROM too: both ways of pricing are checked
         start = draw(_minutes)
         length = draw(st.integers(1, 240))
         occupancies.append(

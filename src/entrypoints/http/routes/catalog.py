@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
@@ -151,9 +152,10 @@ class ResourcesController(Controller):
         self,
         resource_id: PathId,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
     ) -> PublicTokenOut:
+        runtime: Runtime = state.runtime
         return _token(runtime, await cases.catalog.get_resource(caller, resource_id))
 
     @post("/{resource_id:int}/regenerate-token", status_code=200)
@@ -161,9 +163,10 @@ class ResourcesController(Controller):
         self,
         resource_id: PathId,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
     ) -> PublicTokenOut:
+        runtime: Runtime = state.runtime
         return _token(runtime, await cases.catalog.regenerate_token(caller, resource_id))
 
 

@@ -60,9 +60,10 @@ class ManageController(Controller):
         request: Request[Any, Any, State],
         manage_token: ManageToken,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         data: ManageCancelBody | None = None,
     ) -> Response[ManagedCancellationOut]:
+        runtime: Runtime = state.runtime
         reason = (data or ManageCancelBody()).reason
 
         async def run() -> Response[Any]:

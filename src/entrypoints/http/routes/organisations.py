@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
@@ -59,9 +60,10 @@ class OrganisationsController(Controller):
         self,
         data: OrganisationBody,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
     ) -> OrganisationOut:
+        runtime: Runtime = state.runtime
         policy = (
             None
             if data.cancellation_policy is None
@@ -84,10 +86,11 @@ class OrganisationsController(Controller):
     async def list_mine(
         self,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
         page: NamedDependency[PageRequest],
     ) -> OrganisationList:
+        runtime: Runtime = state.runtime
         found = await cases.organisations.my_organisations(caller, page)
         bps = runtime.settings.platform_commission_bps
         return OrganisationList([present.organisation(o, bps) for o in found.items], pagination(found))  # type: ignore[arg-type]
@@ -97,9 +100,10 @@ class OrganisationsController(Controller):
         self,
         organisation_id: OrgId,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
     ) -> OrganisationOut:
+        runtime: Runtime = state.runtime
         org = await cases.organisations.get_organisation(caller, organisation_id)
         return present.organisation(org, runtime.settings.platform_commission_bps)
 
@@ -109,9 +113,10 @@ class OrganisationsController(Controller):
         organisation_id: OrgId,
         data: OrganisationPatch,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
     ) -> OrganisationOut:
+        runtime: Runtime = state.runtime
         org = await cases.organisations.update_organisation(caller, organisation_id, _patch_values(data))
         return present.organisation(org, runtime.settings.platform_commission_bps)
 

@@ -45,9 +45,10 @@ class StripeController(Controller):
         self,
         request: Request[Any, Any, State],
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
     ) -> WebhookOut:
         """Stripe's events, verified on the raw body with either signing secret."""
+        runtime: Runtime = state.runtime
         payload = await request.body()
         event = runtime.gateway.parse_event(payload, request.headers.get("stripe-signature"))
         return WebhookOut(await cases.handle_provider_event(event))
@@ -57,7 +58,6 @@ class StripeController(Controller):
         self,
         request: Request[Any, Any, State],
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
         slug: Annotated[str | None, Parameter(query="slug", max_length=63, required=False)] = None,
     ) -> StripeConfigOut:
         """The publishable key for Stripe.js, and the currency (the organisation's with ?slug=)."""
@@ -74,9 +74,10 @@ class ConnectController(Controller):
         self,
         organisation_id: PathId,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
     ) -> ConnectOut:
+        runtime: Runtime = state.runtime
         back = connect_return(runtime.settings.public_base_url, organisation_id)
         return _connect(await cases.connect.connect(caller, organisation_id, back))
 
@@ -97,10 +98,11 @@ class RefundsController(Controller):
         request: Request[Any, Any, State],
         reservation_id: PathId,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
         data: RefundBody | None = None,
     ) -> Response[RefundOut]:
+        runtime: Runtime = state.runtime
         body = data or RefundBody()
         key = request.headers.get("idempotency-key")
 

@@ -211,8 +211,9 @@ class SlugBookingController(Controller):
         slug: Slug,
         data: ReserveBody,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
     ) -> Response[ReserveOut]:
+        runtime: Runtime = state.runtime
         return await _reserve(request, cases, runtime, Entry(slug=slug), data)
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
@@ -228,8 +229,9 @@ class SlugBookingController(Controller):
         slug: Slug,
         data: RetryBody,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
     ) -> Response[ReserveOut]:
+        runtime: Runtime = state.runtime
         return await _retry(request, cases, runtime, Entry(slug=slug), data)
 
 
@@ -266,8 +268,9 @@ class TokenBookingController(Controller):
         token: Token,
         data: ReserveBody,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
     ) -> Response[ReserveOut]:
+        runtime: Runtime = state.runtime
         return await _reserve(request, cases, runtime, Entry(token=token), data)
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
@@ -283,6 +286,7 @@ class TokenBookingController(Controller):
         token: Token,
         data: RetryBody,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
     ) -> Response[ReserveOut]:
+        runtime: Runtime = state.runtime
         return await _retry(request, cases, runtime, Entry(token=token), data)

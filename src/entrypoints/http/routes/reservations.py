@@ -62,9 +62,10 @@ class ReservationsController(Controller):
         request: Request[Any, Any, State],
         data: ReservationBody,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
     ) -> Response[ReservationOut]:
+        runtime: Runtime = state.runtime
         new = booking.NewReservation(
             data.start_time,
             data.end_time,
@@ -154,10 +155,11 @@ class ReservationsController(Controller):
         request: Request[Any, Any, State],
         reservation_id: PathId,
         cases: NamedDependency[UseCases],
-        runtime: NamedDependency[Runtime],
+        state: State,
         caller: NamedDependency[Caller],
         data: CancelBody | None = None,
     ) -> Response[CancellationOut]:
+        runtime: Runtime = state.runtime
         body = data or CancelBody()
 
         async def run() -> Response[bytes]:

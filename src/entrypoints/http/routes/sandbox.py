@@ -9,6 +9,7 @@ import html
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 from litestar.response import Redirect
@@ -45,9 +46,8 @@ class SandboxController(Controller):
     include_in_schema = False
 
     @get("/checkout/{session_id:str}")
-    async def checkout(
-        self, session_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
-    ) -> Response[str]:
+    async def checkout(self, session_id: Id, cases: NamedDependency[UseCases], state: State) -> Response[str]:
+        runtime: Runtime = state.runtime
         row = await _sandbox(runtime).session_row(session_id)
         if row is None:
             return _page("Unknown checkout", "<p>No such checkout session.</p>", 404)
@@ -65,9 +65,8 @@ class SandboxController(Controller):
         return _page("Sandbox checkout", body)
 
     @post("/checkout/{session_id:str}/pay", status_code=303)
-    async def pay(
-        self, session_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
-    ) -> Redirect:
+    async def pay(self, session_id: Id, cases: NamedDependency[UseCases], state: State) -> Redirect:
+        runtime: Runtime = state.runtime
         sandbox = _sandbox(runtime)
         event = await sandbox.complete(session_id)
         await cases.handle_provider_event(event)
@@ -76,18 +75,16 @@ class SandboxController(Controller):
         return Redirect(row["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id), status_code=303)
 
     @post("/checkout/{session_id:str}/decline", status_code=200)
-    async def decline(
-        self, session_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
-    ) -> Response[str]:
+    async def decline(self, session_id: Id, cases: NamedDependency[UseCases], state: State) -> Response[str]:
+        runtime: Runtime = state.runtime
         sandbox = _sandbox(runtime)
         await cases.handle_provider_event(await sandbox.decline(session_id))
         back = f'<p><a href="/sandbox/checkout/{html.escape(session_id)}">Try again</a></p>'
         return _page("Payment declined", "<p>The sandbox card was declined.</p>" + back)
 
     @get("/connect/{account_id:str}")
-    async def connect(
-        self, account_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
-    ) -> Response[str]:
+    async def connect(self, account_id: Id, cases: NamedDependency[UseCases], state: State) -> Response[str]:
+        runtime: Runtime = state.runtime
         _sandbox(runtime)
         body = (
             f"<p>Account {html.escape(account_id)}</p>"
@@ -98,7 +95,8 @@ class SandboxController(Controller):
 
     @post("/connect/{account_id:str}/complete", status_code=200)
     async def complete(
-        self, account_id: Id, cases: NamedDependency[UseCases], runtime: NamedDependency[Runtime]
+        self, account_id: Id, cases: NamedDependency[UseCases], state: State
     ) -> dict[str, Any]:
+        runtime: Runtime = state.runtime
         await cases.handle_provider_event(_sandbox(runtime).account_completed(account_id))
         return {"status": "connected", "account": account_id}
