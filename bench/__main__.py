@@ -2,7 +2,7 @@
 
 Starts `booking serve` on a fresh database, seeds an organisation (20 resources, 50,000 past and 2,000 future
 reservations), then measures from this process: the one-round-trip ceiling (/ready), public availability,
-public reserve, a 200-client race for the last unit, and availability with 1,000 versus 100,000 past
+the month calendar (31 days, one read), public reserve, a 200-client race for the last unit, and availability with 1,000 versus 100,000 past
 reservations. Every figure of one run comes from the same machine state, so the ratios are what to read.
 """
 
@@ -44,6 +44,15 @@ SELECT count(*) FROM (
 def availability_request(shop: Shop, day: str) -> load.RequestMaker:
     request = load.get(
         f"/api/public/booking/organisations/{shop.slug}/availability?date={day}&resourceTypeId={shop.type_id}",
+        HOST,
+    )
+    return lambda _: request
+
+
+def calendar_request(shop: Shop, first: str, last: str) -> load.RequestMaker:
+    request = load.get(
+        f"/api/public/booking/organisations/{shop.slug}/calendar"
+        f"?resourceTypeId={shop.type_id}&from={first}&to={last}",
         HOST,
     )
     return lambda _: request
@@ -128,6 +137,9 @@ def main() -> None:
             c: measure("public availability", server.port, availability_request(shop, day), c, seconds)
             for c in (1, 32)
         }
+        month_end = (first_future + timedelta(days=31)).date().isoformat()  # 30 days of 24 slots each
+        month = calendar_request(shop, first_future.date().isoformat(), month_end)
+        calendar = {c: measure("public calendar, a month", server.port, month, c, seconds) for c in (1, 32)}
 
         base = (datetime.now(UTC) + timedelta(days=150)).replace(minute=0, second=0, microsecond=0)
         starts = [base + timedelta(hours=h) for h in range(24 * 200)]
@@ -226,6 +238,7 @@ def main() -> None:
         {
             "ceiling": {c: row(r, None) for c, r in ceiling.items()},
             "availability": {c: row(r, ceiling[c]) for c, r in avail.items()},
+            "calendar_month": {c: row(r, ceiling[c]) for c, r in calendar.items()},
             "reserve_c32": row(reserve, ceiling[32]),
             "race": {
                 "clients": 200,
@@ -277,6 +290,11 @@ def print_table(report: dict[str, object]) -> None:
     for conc in (1, 32):
         print(
             f"| public availability, c={conc} | {a[conc]['throughput']} | {a[conc]['p50_ms']} | {a[conc]['p99_ms']} | {a[conc]['ratio_of_ceiling'] * 100:.0f} % |"
+        )
+    m = report["calendar_month"]  # type: ignore[index]
+    for conc in (1, 32):
+        print(
+            f"| public calendar, 31 days, c={conc} | {m[conc]['throughput']} | {m[conc]['p50_ms']} | {m[conc]['p99_ms']} | {m[conc]['ratio_of_ceiling'] * 100:.0f} % |"
         )
     print(
         f"| public reserve, distinct slots, c=32 | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {r['ratio_of_ceiling'] * 100:.0f} % |"

@@ -15,7 +15,8 @@ from domain.allocation import Allocation, Bookable, Occupancy, allocate, buffere
 from domain.catalog import Organisation, Resource, ResourceType
 from domain.errors import CapacityConflict, Contention, InvalidInput, NotFound, ReferenceCollision
 from domain.money import Quote, quote_for
-from domain.reservation import REFERENCE_ALPHABET, make_reference, units_for
+from domain.reservation import REFERENCE_ALPHABET, Reservation, make_reference
+from domain.stays import Period, units_booked
 
 T = TypeVar("T")
 
@@ -66,6 +67,27 @@ async def resolve_target(
         return Target(resource_type, resources, "resource" if resource_id is not None else "resources")
     candidates = await uow.resources.of_types(organisation_id, [resource_type_id])
     return Target(resource_type, [r for r in candidates if r.is_active], "best_fit")
+
+
+async def target_of(
+    uow: UnitOfWork,
+    current: Reservation,
+    resource_id: int | None = None,
+    resource_ids: list[int] | None = None,
+) -> Target:
+    """Where a reservation may be placed again: the resources a change names, else as it was booked
+    (its chosen resources, or any of its type)."""
+    if resource_id is not None or resource_ids:
+        return await resolve_target(
+            uow, current.organisation_id, current.resource_type_id, resource_id, resource_ids
+        )
+    if current.allocation_mode == "best_fit":
+        return await resolve_target(uow, current.organisation_id, current.resource_type_id, None, None)
+    ids = current.resource_ids
+    single = ids[0] if current.allocation_mode == "resource" else None
+    return await resolve_target(
+        uow, current.organisation_id, current.resource_type_id, single, None if single else ids
+    )
 
 
 async def place(
@@ -134,11 +156,10 @@ def unplaced(target: Target, quantity: int) -> list[Allocation]:
     return [Allocation(rid, u) for rid, u in zip(chosen, units, strict=True) if u > 0]
 
 
-def price(
-    org: Organisation, resource_type: ResourceType, start: datetime, end: datetime, quantity: int
-) -> Quote:
-    """The quote for a booking of the type at the organisation's current fee and tax rates."""
-    units = units_for(start, end, resource_type.slot_minutes, quantity)
+def price(org: Organisation, resource_type: ResourceType, period: Period, quantity: int) -> Quote:
+    """The quote for a booking of the type at the organisation's current fee and tax rates: per slot, per
+    night or per day."""
+    units = units_booked(period, resource_type.slot_minutes, quantity)
     currency = resource_type.price_currency or org.currency
     return quote_for(resource_type.price_amount, units, currency, org.service_fee_bps, org.tax_bps)
 

@@ -77,7 +77,15 @@ class CatalogAdmin:
                     current.hours.weekly if weekly is None else weekly,
                     current.hours.overrides if overrides is None else overrides,
                 )
-            updated = await uow.resource_types.update(replace(current, **changes).validated(org.currency))
+            changed = replace(current, **changes).validated(org.currency)
+            if changed.booking_unit != current.booking_unit and await uow.reservations.has_future_holding(
+                organisation_id, self.clock.now(), resource_type_id=type_id
+            ):
+                raise Conflict(
+                    f"the type has future reservations booked by the {current.booking_unit}; "
+                    "cancel or move them before it books by another unit"
+                )
+            updated = await uow.resource_types.update(changed)
             await uow.commit()
         return updated
 

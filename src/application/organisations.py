@@ -9,7 +9,14 @@ from application.access import no_api_keys
 from application.ports import Clock, MemberView, Page, PageRequest, UnitOfWork, UnitOfWorkFactory
 from domain.access import Role
 from domain.cancellation import DEFAULT_POLICY, PolicyTier, validate_policy
-from domain.catalog import Organisation, validate_bps, validate_currency, validate_slug, validate_timezone
+from domain.catalog import (
+    Organisation,
+    validate_bps,
+    validate_currency,
+    validate_hours,
+    validate_slug,
+    validate_timezone,
+)
 from domain.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from domain.identity import Caller, validate_name
 
@@ -21,6 +28,7 @@ SETTINGS = (
     "tax_bps",
     "cancellation_policy",
     "public_booking_enabled",
+    "reschedule_min_hours_before",
 )
 
 
@@ -34,6 +42,7 @@ class NewOrganisation:
     tax_bps: int = 0
     cancellation_policy: tuple[PolicyTier, ...] | None = None
     public_booking_enabled: bool = True
+    reschedule_min_hours_before: int = 24
 
 
 def _validated(org: Organisation) -> Organisation:
@@ -46,6 +55,7 @@ def _validated(org: Organisation) -> Organisation:
         service_fee_bps=validate_bps(org.service_fee_bps, "serviceFeeBps"),
         tax_bps=validate_bps(org.tax_bps, "taxBps"),
         cancellation_policy=validate_policy(org.cancellation_policy),
+        reschedule_min_hours_before=validate_hours(org.reschedule_min_hours_before),
     )
 
 
@@ -95,6 +105,7 @@ class OrganisationAdmin:
                 None,
                 policy,
                 new.public_booking_enabled,
+                new.reschedule_min_hours_before,
             )
         )
         async with self.uow() as uow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from application.booking import Target, allocate_on, new_reference, outcome_of, price, retrying
 from application.checkout import Checkouts, ManageTokens, Reserved
@@ -12,11 +13,22 @@ from application.ports import Clock, HeavyWork, Metrics, SecretHasher, UnitOfWor
 from application.public_ports import BookingView, PublicReads, ViewWindow
 from application.storefront import Entry
 from domain.allocation import Bookable, buffered, slot_availability
+from domain.catalog import ResourceType
 from domain.errors import InvalidInput, NotFound, PaymentsUnavailable
 from domain.identity import validate_email, validate_name
 from domain.money import Quote
 from domain.reservation import Customer, Draft, Reservation, check_notes, check_times
-from domain.slots import check_public_booking, offered_slots, slots_per_day
+from domain.slots import Slot, check_public_booking, offered_slots, slots_per_day
+from domain.stays import (
+    BookingUnit,
+    Period,
+    When,
+    check_guests,
+    check_public_stay,
+    one_unit,
+    open_alone,
+    period_of,
+)
 
 # Slots times bookings above which pricing a day takes milliseconds: it leaves the event loop.
 HEAVY_AVAILABILITY = 100_000
@@ -41,9 +53,10 @@ class Availability:
 class PublicRequest:
     resource_type_id: int | None
     resource_id: int | None
-    start_time: datetime
-    end_time: datetime
+    when: When
     quantity: int = 1
+    adults: int | None = None
+    children: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,21 @@ class ReserveRequest(PublicRequest):
     cancel_url: str | None = None
 
 
-async def _view(
+def window_of(when: When) -> ViewWindow:
+    """What to read for a request: its instants, or the dates of a stay (which of them the type takes is
+    known once it is read; the other shape is refused then)."""
+    dates = when.dates_named()
+    if dates is not None:
+        return ViewWindow.days(*dates)
+    if when.start_time is None or when.end_time is None:
+        raise InvalidInput(
+            "name startTime and endTime, checkIn and checkOut, or startDate and days", "startTime"
+        )
+    check_times(when.start_time, when.end_time)
+    return ViewWindow(start=when.start_time, end=when.end_time)
+
+
+async def view_of(
     reads: PublicReads, clock: Clock, entry: Entry, resource_type_id: int | None, window: ViewWindow
 ) -> BookingView:
     """The public view of one resource type; NotFound for a page or type that is not public."""
@@ -70,7 +97,7 @@ async def _view(
     return view
 
 
-def _target(view: BookingView, resource_id: int | None) -> Target:
+def target_in(view: BookingView, resource_id: int | None) -> Target:
     """The candidates a public request names; on the token route the token fixes the resource."""
     if view.token_resource_id is not None:
         if resource_id not in (None, view.token_resource_id):
@@ -84,22 +111,27 @@ def _target(view: BookingView, resource_id: int | None) -> Target:
     return Target(view.resource_type, view.resources, "best_fit")
 
 
-def _checked(view: BookingView, target: Target, request: PublicRequest, now: datetime) -> int:
-    """Validate a customer's booking against the type's rules; returns the number of slots."""
+def check_public_time(rt: ResourceType, period: Period, tz: ZoneInfo, now: datetime) -> None:
+    """The rules a customer's time keeps on top of capacity: the slot grid, hours, notice and window, or
+    for a stay its length, start day, closed dates, notice and window. OutsideBookingWindow otherwise."""
+    if period.stay is not None:
+        check_public_stay(period, rt.stay_rules, rt.hours, now)
+        return
+    rules = rt.slot_rules
+    check_public_booking(rt.hours, tz, rules, rt.max_slots_per_booking, period.start, period.end, now)
+
+
+def _checked(view: BookingView, target: Target, request: PublicRequest, now: datetime) -> Period:
+    """A customer's booking checked against the type's rules; the period it occupies."""
     rt = target.resource_type
-    check_times(request.start_time, request.end_time)
+    period = period_of(request.when, rt.stay_rules, view.organisation.tz)
+    check_times(period.start, period.end)
     limit = rt.max_quantity if rt.max_quantity is not None else sum(r.capacity for r in target.resources)
     if not 1 <= request.quantity <= max(limit, 1):
         raise InvalidInput(f"quantity must be between 1 and {max(limit, 1)}", "quantity")
-    return check_public_booking(
-        rt.hours,
-        view.organisation.tz,
-        rt.slot_rules,
-        rt.max_slots_per_booking,
-        request.start_time,
-        request.end_time,
-        now,
-    )
+    check_guests(request.adults, request.children, rt.max_guests, request.quantity)
+    check_public_time(rt, period, view.organisation.tz, now)
+    return period
 
 
 class PublicAvailability:
@@ -112,14 +144,14 @@ class PublicAvailability:
         self, entry: Entry, day: date, resource_type_id: int | None, resource_id: int | None
     ) -> Availability:
         now = self.clock.now()
-        view = await _view(self.reads, self.clock, entry, resource_type_id, ViewWindow(day=day))
-        target = _target(view, resource_id)
+        view = await view_of(self.reads, self.clock, entry, resource_type_id, ViewWindow.days(day))
+        target = target_in(view, resource_id)
         rt, org = target.resource_type, view.organisation
         bookables = [Bookable(r.id, r.capacity) for r in target.resources]
         occupancies = view.usage.occupancies
 
         def priced() -> list[SlotView]:
-            slots = offered_slots(rt.hours, day, org.tz, rt.slot_rules, now)
+            slots = offered(rt, day, org.tz, now)
             windows = [
                 buffered(s.start, s.end, rt.buffer_before_minutes, rt.buffer_after_minutes) for s in slots
             ]
@@ -131,6 +163,15 @@ class PublicAvailability:
         return Availability(day, org.timezone, rt.id, views)
 
 
+def offered(rt: ResourceType, day: date, tz: ZoneInfo, now: datetime) -> list[Slot]:
+    """What a day offers a customer: its slots, or for a night or day type the one-unit stay from that
+    date when its dates are open to the public."""
+    if rt.booking_unit == BookingUnit.SLOT:
+        return offered_slots(rt.hours, day, tz, rt.slot_rules, now)
+    period = one_unit(day, rt.stay_rules, tz)
+    return [Slot(period.start, period.end)] if open_alone(period, rt.stay_rules, rt.hours, now) else []
+
+
 class PublicQuote:
     """The price of a booking and whether it must be paid online."""
 
@@ -138,15 +179,12 @@ class PublicQuote:
         self.reads, self.clock = reads, clock
 
     async def __call__(self, entry: Entry, request: PublicRequest) -> tuple[Quote, bool]:
-        check_times(request.start_time, request.end_time)
-        window = ViewWindow(start=request.start_time, end=request.end_time)
-        view = await _view(self.reads, self.clock, entry, request.resource_type_id, window)
-        target = _target(view, request.resource_id)
-        _checked(view, target, request, self.clock.now())
+        window = window_of(request.when)
+        view = await view_of(self.reads, self.clock, entry, request.resource_type_id, window)
+        target = target_in(view, request.resource_id)
+        period = _checked(view, target, request, self.clock.now())
         rt = target.resource_type
-        return price(
-            view.organisation, rt, request.start_time, request.end_time, request.quantity
-        ), rt.payment_required
+        return price(view.organisation, rt, period, request.quantity), rt.payment_required
 
 
 def _customer(request: ReserveRequest) -> Customer:
@@ -180,7 +218,7 @@ class PublicReserve:
     async def __call__(self, entry: Entry, request: ReserveRequest, status_url: str) -> Reserved:
         """`status_url`: where the customer's browser comes back to after Checkout, by default."""
         customer = _customer(request)
-        check_times(request.start_time, request.end_time)
+        window = window_of(request.when)
         nonce = self.tokens.nonce()
         back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
         terms = self.checkouts.terms
@@ -189,7 +227,7 @@ class PublicReserve:
         views: list[BookingView] = []
 
         async def attempt() -> Reservation:
-            reservation, view = await self._booking(entry, request, customer, nonce)
+            reservation, view = await self._booking(entry, request, window, customer, nonce)
             views.append(view)
             # One statement, its own transaction: the database checks capacity under its locks as it writes.
             async with self.single_statement() as uow:
@@ -210,29 +248,26 @@ class PublicReserve:
         )
 
     async def _booking(
-        self, entry: Entry, request: ReserveRequest, customer: Customer, nonce: str
+        self, entry: Entry, request: ReserveRequest, window: ViewWindow, customer: Customer, nonce: str
     ) -> tuple[Reservation, BookingView]:
         now = self.clock.now()
-        window = ViewWindow(start=request.start_time, end=request.end_time)
-        view = await _view(self.reads, self.clock, entry, request.resource_type_id, window)
-        target = _target(view, request.resource_id)
-        _checked(view, target, request, now)
+        view = await view_of(self.reads, self.clock, entry, request.resource_type_id, window)
+        target = target_in(view, request.resource_id)
+        period = _checked(view, target, request, now)
         rt, org = target.resource_type, view.organisation
         paid = rt.payment_required
         if paid and not org.accepts_payments():
             raise PaymentsUnavailable("this organisation cannot take payments now")
-        occupied = buffered(
-            request.start_time, request.end_time, rt.buffer_before_minutes, rt.buffer_after_minutes
-        )
+        occupied = buffered(period.start, period.end, rt.buffer_before_minutes, rt.buffer_after_minutes)
         allocations = allocate_on(target, view.usage.occupancies, occupied, request.quantity)
         draft = Draft(
             organisation_id=org.id,
             resource_type_id=rt.id,
             reference=new_reference(org),
-            start_time=request.start_time,
-            end_time=request.end_time,
+            start_time=period.start,
+            end_time=period.end,
             quantity=request.quantity,
-            quote=price(org, rt, request.start_time, request.end_time, request.quantity),
+            quote=price(org, rt, period, request.quantity),
             allocations=allocations,
             allocation_mode=target.mode,
             cancellation_policy=org.cancellation_policy,
@@ -242,6 +277,9 @@ class PublicReserve:
             payment_required_snapshot=paid,
             approval_required=rt.requires_approval,
             manage_token_nonce=nonce,
+            stay=period.stay,
+            adults=request.adults,
+            children=request.children,
         )
         hold = self.checkouts.terms.hold_until(now) if paid else None
         if view.usage.lapsed:  # rare: a lapsed hold the worker has not expired yet is in the way

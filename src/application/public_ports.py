@@ -24,11 +24,17 @@ class BookingView:
 
 @dataclass(frozen=True)
 class ViewWindow:
-    """A local date (availability) or an exact interval (quote, reserve); buffers are added by the reader."""
+    """Local dates from `first_day` to `last_day` inclusive (availability, a calendar, a stay's dates), or
+    an exact interval (quote, reserve by the slot); buffers are added by the reader."""
 
-    day: date | None = None
+    first_day: date | None = None
+    last_day: date | None = None
     start: datetime | None = None
     end: datetime | None = None
+
+    @classmethod
+    def days(cls, first: date, last: date | None = None) -> ViewWindow:
+        return cls(first_day=first, last_day=last or first)
 
 
 class PublicReads(Protocol):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 
 from application.access import authorize
 from application.booking import (
-    Target,
     new_reference,
     outcome_of,
     place,
     price,
     resolve_target,
     retrying,
+    target_of,
     unplaced,
 )
 from application.checkout import Checkouts
@@ -23,7 +22,6 @@ from application.ports import (
     Page,
     PageRequest,
     ReservationFilter,
-    UnitOfWork,
     UnitOfWorkFactory,
 )
 from domain.access import RESERVATIONS_READ, RESERVATIONS_WRITE
@@ -31,6 +29,7 @@ from domain.errors import InvalidInput, InvalidTransition, NotFound, VersionMism
 from domain.identity import Caller
 from domain.reservation import MONEY_HELD, Customer, Draft, Reservation, check_notes, check_times
 from domain.status import STAFF_INITIAL, ReservationStatus, takes_capacity_on
+from domain.stays import When, check_guests, period_of
 
 READ, WRITE = RESERVATIONS_READ, RESERVATIONS_WRITE
 S = ReservationStatus
@@ -39,8 +38,7 @@ UNSET = object()
 
 @dataclass(frozen=True)
 class NewReservation:
-    start_time: datetime
-    end_time: datetime
+    when: When
     quantity: int | None = None
     customer: Customer = field(default_factory=Customer)
     notes: str | None = None
@@ -48,6 +46,8 @@ class NewReservation:
     resource_id: int | None = None
     resource_ids: list[int] | None = None
     status: str = "confirmed"
+    adults: int | None = None
+    children: int | None = None
 
 
 def _quantity(requested: int | None, resource_ids: list[int] | None) -> int:
@@ -71,7 +71,6 @@ async def _create(
     uow_factory: UnitOfWorkFactory, clock: Clock, metrics: Metrics, caller: Caller, new: NewReservation
 ) -> Reservation:
     organisation_id, _ = authorize(caller, WRITE)
-    check_times(new.start_time, new.end_time)
     check_notes(new.notes)
     if new.status not in STAFF_INITIAL:
         raise InvalidInput("status is pending, confirmed or waitlist", "status")
@@ -87,18 +86,22 @@ async def _create(
             target = await resolve_target(
                 uow, organisation_id, new.resource_type_id, new.resource_id, new.resource_ids
             )
+            rt = target.resource_type
+            period = period_of(new.when, rt.stay_rules, org.tz)
+            check_times(period.start, period.end)
+            check_guests(new.adults, new.children, rt.max_guests, quantity)
             if status == S.WAITLIST:
                 allocations = unplaced(target, quantity)
             else:
-                allocations = await place(uow, target, new.start_time, new.end_time, quantity, now)
+                allocations = await place(uow, target, period.start, period.end, quantity, now)
             draft = Draft(
                 organisation_id=organisation_id,
-                resource_type_id=target.resource_type.id,
+                resource_type_id=rt.id,
                 reference=new_reference(org),
-                start_time=new.start_time,
-                end_time=new.end_time,
+                start_time=period.start,
+                end_time=period.end,
                 quantity=quantity,
-                quote=price(org, target.resource_type, new.start_time, new.end_time, quantity),
+                quote=price(org, rt, period, quantity),
                 allocations=allocations,
                 allocation_mode=target.mode,
                 cancellation_policy=org.cancellation_policy,
@@ -109,6 +112,9 @@ async def _create(
                 approval_required=target.resource_type.requires_approval,
                 created_by_user_id=caller.user_id,
                 api_key_id=caller.api_key_id,
+                stay=period.stay,
+                adults=new.adults,
+                children=new.children,
             )
             reservation = Reservation.book(draft, now, staff_status=status)
             created = await uow.reservations.add(reservation)
@@ -150,28 +156,15 @@ class ReservationQueries:
 
 @dataclass(frozen=True)
 class ReservationChanges:
-    start_time: datetime | None = None
-    end_time: datetime | None = None
+    when: When = field(default_factory=When)
     quantity: int | None = None
     customer: Customer | None = None
     notes: object = UNSET
     status: str | None = None
     resource_id: int | None = None
     resource_ids: list[int] | None = None
-
-
-async def _target_for(uow: UnitOfWork, current: Reservation, changes: ReservationChanges) -> Target:
-    if changes.resource_id is not None or changes.resource_ids:
-        return await resolve_target(
-            uow, current.organisation_id, current.resource_type_id, changes.resource_id, changes.resource_ids
-        )
-    if current.allocation_mode == "best_fit":
-        return await resolve_target(uow, current.organisation_id, current.resource_type_id, None, None)
-    ids = current.resource_ids
-    single = ids[0] if current.allocation_mode == "resource" else None
-    return await resolve_target(
-        uow, current.organisation_id, current.resource_type_id, single, None if single else ids
-    )
+    adults: object = UNSET
+    children: object = UNSET
 
 
 class UpdateReservation:
@@ -209,9 +202,22 @@ async def _update(
             moved = (
                 changes.quantity is not None or changes.resource_id is not None or bool(changes.resource_ids)
             )
-            start, end = changes.start_time or current.start_time, changes.end_time or current.end_time
-            moved = moved or (start, end) != (current.start_time, current.end_time)
-            current.reschedule(start, end, now)
+            adults, children = (
+                _kept(changes.adults, current.adults),
+                _kept(changes.children, current.children),
+            )
+            period = current.period
+            if not changes.when.empty or (adults, children, quantity) != current.guests:
+                org = await uow.organisations.by_id(organisation_id)
+                rt = await uow.resource_types.get(organisation_id, current.resource_type_id)
+                if org is None or rt is None:
+                    raise NotFound("no such resource type")
+                check_guests(adults, children, rt.max_guests, quantity)
+                if not changes.when.empty:
+                    rules = replace(rt.stay_rules, unit=current.booking_unit)  # by the unit it was booked
+                    period = period_of(changes.when.completed_by(period.when, rules.unit), rules, org.tz)
+            moved = moved or period != current.period
+            current.reschedule(period, now)
             notes_given = changes.notes is not UNSET
             current.amend(
                 now,
@@ -219,14 +225,17 @@ async def _update(
                 changes.notes if notes_given else None,  # type: ignore[arg-type]
                 notes_given,
                 quantity,
+                (adults, children),
             )
             if changes.status:
                 current.change_status(S(changes.status), now)
             reallocate = moved or takes_capacity_on(was, current.status)
             if reallocate:
-                target = await _target_for(uow, current, changes)
+                target = await target_of(uow, current, changes.resource_id, changes.resource_ids)
                 if current.holds_capacity(now):
-                    placed = await place(uow, target, start, end, quantity, now, exclude=current.id)
+                    placed = await place(
+                        uow, target, period.start, period.end, quantity, now, exclude=current.id
+                    )
                 else:
                     placed = unplaced(target, quantity)
                 current.place_on(placed, target.mode)
@@ -235,6 +244,11 @@ async def _update(
         return saved
 
     return await retrying(attempt)
+
+
+def _kept(value: object, current: int | None) -> int | None:
+    """A PATCH field's new value, or the current one when the field was left out."""
+    return current if value is UNSET else value  # type: ignore[return-value]
 
 
 def _check_unpaid(reservation: Reservation) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from application.booking import place, price, retrying, target_of
 from application.cancel import RefundOutcome, cancel_with_refund, check_reason, money_back, refund_rule
 from application.checkout import Checkouts
 from application.payments import Cashier
 from application.ports import Clock, SecretHasher, UnitOfWorkFactory
-from domain.catalog import Organisation, ResourceType
-from domain.errors import InvalidTransition, NotFound
-from domain.reservation import Reservation
+from application.public_booking import check_public_time
+from domain.catalog import Organisation, ResourceType, open_to_public
+from domain.errors import InvalidTransition, NotFound, RescheduleNotPossible
+from domain.reservation import Reservation, check_times
 from domain.status import ReservationStatus
+from domain.stays import When, period_of
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class ManagedBooking:
 
 class SelfService:
     """What the holder of a manage token may do: see the booking and what cancelling now would refund,
-    cancel it (by the snapshot policy) until it starts."""
+    cancel it (by the snapshot policy) until it starts, move it to another time at the same price."""
 
     def __init__(
         self,
@@ -90,3 +93,39 @@ class SelfService:
         if reservation is None:
             raise NotFound("no such booking")
         return reservation.organisation_id
+
+    async def reschedule(self, manage_token: str, when: When) -> ManagedBooking:
+        """Move the booking to a time a customer may book, with the same quantity and total, until the
+        organisation's rescheduleMinHoursBefore; atomic: the old time is let go only as the new is taken."""
+        token_hash = self.secret_hash(manage_token)
+        now = self.clock.now()
+
+        async def attempt() -> None:
+            async with self.uow() as uow:
+                current = await uow.reservations.by_manage_token(token_hash, lock=True)
+                if current is None:
+                    raise NotFound("no such booking")
+                org = await uow.organisations.by_id(current.organisation_id)
+                rt = await uow.resource_types.get(current.organisation_id, current.resource_type_id)
+                assert org is not None
+                if rt is None or not open_to_public(org, rt):
+                    raise RescheduleNotPossible("this organisation does not take bookings online now")
+                current.check_movable_by_customer(now, org.reschedule_min_hours_before)
+                rules = replace(rt.stay_rules, unit=current.booking_unit)
+                period = period_of(when, rules, org.tz)
+                check_times(period.start, period.end)
+                check_public_time(replace(rt, booking_unit=rules.unit), period, org.tz, now)
+                if period == current.period:
+                    return  # already there: nothing to write
+                total = price(org, rt, period, current.quantity).total
+                current.reschedule_by_customer(period, total, now, org.reschedule_min_hours_before)
+                target = await target_of(uow, current)
+                placed = await place(
+                    uow, target, period.start, period.end, current.quantity, now, exclude=current.id
+                )
+                current.place_on(placed, target.mode)
+                await uow.reservations.update(current, reallocate=True)
+                await uow.commit()
+
+        await retrying(attempt)
+        return await self.view(manage_token)

@@ -13,6 +13,7 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAX_NOTES = 2048
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+MAX_SPAN = timedelta(days=92)  # the longest stay (90 nights) with its check-in and check-out hours
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ def check_times(start: datetime, end: datetime) -> None:
         raise InvalidInput("endTime must lie between 1900 and 2200", "endTime")
     if end <= start:
         raise InvalidInput("endTime must be after startTime", "endTime")
-    if end - start > timedelta(days=31):
-        raise InvalidInput("a reservation lasts at most 31 days", "endTime")
+    if end - start > MAX_SPAN:
+        raise InvalidInput(f"a reservation lasts at most {MAX_SPAN.days} days", "endTime")
 
 
 def check_notes(notes: str | None) -> None:

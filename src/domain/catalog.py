@@ -12,10 +12,12 @@ from domain.errors import InvalidInput
 from domain.hours import OpeningHours, validate_overrides, validate_weekly
 from domain.money import is_currency
 from domain.slots import SlotRules
-from domain.timezones import is_place_zone, zone
+from domain.stays import MAX_STAY, BookingUnit, StayRules
+from domain.timezones import is_place_zone, parse_hhmm, zone
 
 MAX_RESOURCE_TYPES = 100  # per organisation: a catalog page stays one bounded read
 MAX_RESOURCES_PER_TYPE = 1000  # availability prices every resource of a type in each request
+DAY_MINUTES = 24 * 60  # what a night or day type keeps as its slotMinutes, which does not apply to it
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$")
 
 
@@ -53,6 +55,13 @@ def validate_bps(value: int, field_name: str) -> int:
     return value
 
 
+def validate_hours(value: int, field_name: str = "rescheduleMinHoursBefore") -> int:
+    """Hours from 0 to a year."""
+    if not 0 <= value <= 8760:
+        raise InvalidInput("hours from 0 to 8760", field_name)
+    return value
+
+
 @dataclass(frozen=True)
 class StripeAccount:
     """The organisation's connected Stripe account as Stripe last described it."""
@@ -83,6 +92,7 @@ class Organisation:
     commission_bps: int | None = None  # the operator's override; None means the platform's rate
     cancellation_policy: tuple[PolicyTier, ...] = DEFAULT_POLICY
     public_booking_enabled: bool = True
+    reschedule_min_hours_before: int = 24  # customers may move a booking online until then
     stripe: StripeAccount = field(default_factory=StripeAccount)
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -119,8 +129,26 @@ class ResourceType:
     requires_approval: bool = False
     publicly_bookable: bool = True
     hours: OpeningHours = field(default_factory=OpeningHours)
+    booking_unit: BookingUnit = BookingUnit.SLOT
+    check_in_time: str = "15:00"
+    check_out_time: str = "11:00"
+    min_stay: int = 1
+    max_stay: int = 30
+    max_guests: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @property
+    def stay_rules(self) -> StayRules:
+        return StayRules(
+            self.booking_unit,
+            self.check_in_time,
+            self.check_out_time,
+            self.min_stay,
+            self.max_stay,
+            self.min_notice_minutes,
+            self.max_advance_days,
+        )
 
     @property
     def slot_rules(self) -> SlotRules:
@@ -133,7 +161,14 @@ class ResourceType:
 
     def validated(self, organisation_currency: str) -> ResourceType:
         """This type with its rules checked and its hours normalised; InvalidInput names the field."""
-        _range(self.slot_minutes, "slotMinutes", 1, 24 * 60)
+        slot_minutes = self.slot_minutes
+        if self.booking_unit == BookingUnit.SLOT:
+            if not slot_minutes:
+                raise InvalidInput("slotMinutes is required for a type booked by the slot", "slotMinutes")
+        else:
+            slot_minutes = slot_minutes or DAY_MINUTES
+            self._check_stays()
+        _range(slot_minutes, "slotMinutes", 1, 24 * 60)
         if self.slot_interval_minutes is not None:
             _range(self.slot_interval_minutes, "slotIntervalMinutes", 1, 24 * 60)
         _range(self.max_slots_per_booking, "maxSlotsPerBooking", 1, 1000)
@@ -144,13 +179,35 @@ class ResourceType:
         if self.max_quantity is not None:
             _range(self.max_quantity, "maxQuantity", 1, 1_000_000)
         _range(self.price_amount, "priceAmount", 0, 99_999_999)
+        if self.max_guests is not None:
+            _range(self.max_guests, "maxGuests", 1, 1000)
         currency = validate_currency(self.price_currency or organisation_currency, "priceCurrency")
         if self.payment_required and self.price_amount <= 0:
             raise InvalidInput("a payment-required type needs a priceAmount above 0", "priceAmount")
         if not self.name or len(self.name) > 200:
             raise InvalidInput("a name of 1 to 200 characters", "name")
         hours = OpeningHours(validate_weekly(self.hours.weekly), validate_overrides(self.hours.overrides))
-        return replace(self, price_currency=currency, hours=hours)
+        return replace(self, price_currency=currency, hours=hours, slot_minutes=slot_minutes)
+
+    def _check_stays(self) -> None:
+        """Check-in and check-out times of day, check-out no later than check-in (else consecutive stays
+        would overlap), 1 <= minStay <= maxStay <= MAX_STAY."""
+        times = {}
+        for name, value in (("checkInTime", self.check_in_time), ("checkOutTime", self.check_out_time)):
+            try:
+                hours, minutes = parse_hhmm(value)
+            except ValueError as exc:
+                raise InvalidInput(str(exc), name) from exc
+            if hours == 24:
+                raise InvalidInput("a time of day from 00:00 to 23:59", name)
+            times[name] = hours * 60 + minutes
+        if self.booking_unit == BookingUnit.NIGHT and times["checkOutTime"] > times["checkInTime"]:
+            raise InvalidInput(
+                "checkOutTime must not be later than checkInTime, or a stay would overlap the next",
+                "checkOutTime",
+            )
+        _range(self.min_stay, "minStay", 1, MAX_STAY)
+        _range(self.max_stay, "maxStay", self.min_stay, MAX_STAY)
 
 
 def _range(value: int, name: str, low: int, high: int) -> None:

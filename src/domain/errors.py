@@ -67,6 +67,10 @@ class RetryNotPossible(DomainError):
     """The payment cannot be retried for this reservation."""
 
 
+class RescheduleNotPossible(DomainError):
+    """The booking cannot be moved: too late, in another status, or to a time with another price."""
+
+
 class RefundExceedsPayment(DomainError):
     """The refund is more than what was paid and not yet refunded."""
 

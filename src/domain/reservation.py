@@ -7,7 +7,7 @@ transaction. Nothing outside the domain assigns those fields."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.allocation import Allocation
 from domain.booking import (  # re-exported: where a booking's helpers have always been found
@@ -20,7 +20,7 @@ from domain.booking import (  # re-exported: where a booking's helpers have alwa
     units_for,
 )
 from domain.cancellation import PolicyTier
-from domain.errors import AlreadyCancelled, InvalidTransition
+from domain.errors import AlreadyCancelled, InvalidTransition, RescheduleNotPossible
 from domain.events import (
     HoldExpired,
     PaymentFailed,
@@ -37,6 +37,7 @@ from domain.events import (
 )
 from domain.money import Quote
 from domain.status import STAFF_TARGETS, PaymentStatus, ReservationStatus, check_transition, is_holding
+from domain.stays import BookingUnit, Period, Stay
 
 __all__ = [
     "MAX_NOTES",
@@ -58,6 +59,8 @@ MAX_PAYMENT_RETRIES = 5  # checkout-retry gives a reservation at most this many 
 _PAID_OR_PAYING = frozenset({P.PROCESSING, P.SUCCEEDED, P.REFUNDED, P.PARTIALLY_REFUNDED})
 # Payment states in which the reservation holds the customer's money (or is about to).
 MONEY_HELD = frozenset({P.SUCCEEDED, P.PARTIALLY_REFUNDED, P.PROCESSING})
+# What a customer may move: a booking that stands (a payment hold is paid or let go first).
+_MOVABLE = frozenset({S.CONFIRMED, S.PENDING})
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class Draft:
     created_by_user_id: int | None = None
     api_key_id: int | None = None
     manage_token_nonce: str | None = None
+    stay: Stay | None = None
+    adults: int | None = None
+    children: int | None = None
 
 
 @dataclass
@@ -119,6 +125,9 @@ class Reservation:
     api_key_id: int | None = None
     manage_token_nonce: str | None = None
     deleted_at: datetime | None = None  # removed by staff: history only, never booked again
+    stay: Stay | None = None  # the nights or days of a stay; None for a booking by the slot
+    adults: int | None = None
+    children: int | None = None
     events: list[ReservationEvent] = field(default_factory=list, compare=False, repr=False)
 
     # -- creation -----------------------------------------------------------------------------------
@@ -167,11 +176,27 @@ class Reservation:
             created_by_user_id=draft.created_by_user_id,
             api_key_id=draft.api_key_id,
             manage_token_nonce=draft.manage_token_nonce,
+            stay=draft.stay,
+            adults=draft.adults,
+            children=draft.children,
         )
         made.events.append(ReservationCreated(now))
         return made
 
     # -- what it is ---------------------------------------------------------------------------------
+
+    @property
+    def booking_unit(self) -> BookingUnit:
+        return self.stay.unit if self.stay is not None else BookingUnit.SLOT
+
+    @property
+    def period(self) -> Period:
+        return Period(self.start_time, self.end_time, self.stay)
+
+    @property
+    def guests(self) -> tuple[int | None, int | None, int]:
+        """Adults, children and units booked: what the type's maxGuests is checked against."""
+        return self.adults, self.children, self.quantity
 
     @property
     def resource_ids(self) -> list[int]:
@@ -245,14 +270,34 @@ class Reservation:
         self._move(S.NO_SHOW, now)
         self.events.append(ReservationNoShow(now))
 
-    def reschedule(self, start: datetime, end: datetime, now: datetime) -> None:
+    def reschedule(self, period: Period, now: datetime) -> None:
         """Move to another time (capacity is the caller's to check, on its resources)."""
-        check_times(start, end)
-        if (start, end) == (self.start_time, self.end_time):
+        check_times(period.start, period.end)
+        if period == self.period:
             return
         previous = (self.start_time, self.end_time)
-        self.start_time, self.end_time = start, end
+        self.start_time, self.end_time, self.stay = period.start, period.end, period.stay
         self.events.append(ReservationRescheduled(now, *previous))
+
+    def reschedule_by_customer(
+        self, period: Period, total: int, now: datetime, min_hours_before: int
+    ) -> None:
+        """The customer moves the booking: one that stands, until `min_hours_before` its start, to a time
+        whose quote comes to the same `total` (the public rules and capacity are the caller's to check)."""
+        self.check_movable_by_customer(now, min_hours_before)
+        if total != self.quote.total:
+            raise RescheduleNotPossible("the new time has another price; cancel and book it instead")
+        self.reschedule(period, now)
+
+    def check_movable_by_customer(self, now: datetime, min_hours_before: int) -> None:
+        """RescheduleNotPossible unless the customer may still move it: it stands and starts later than
+        `min_hours_before` from now."""
+        if self.status not in _MOVABLE:
+            raise RescheduleNotPossible(f"a {self.status} booking cannot be moved online")
+        if now > self.start_time - timedelta(hours=min_hours_before):
+            raise RescheduleNotPossible(
+                f"a booking can be moved online until {min_hours_before} hours before it starts"
+            )
 
     def amend(
         self,
@@ -261,15 +306,18 @@ class Reservation:
         notes: str | None = None,
         change_notes: bool = False,
         quantity: int | None = None,
+        guests: tuple[int | None, int | None] | None = None,
     ) -> None:
-        """New details: the customer, notes or the number of units."""
+        """New details: the customer, notes, the number of units, or the adults and children."""
         if change_notes:
             check_notes(notes)
-        before = (self.customer, self.notes, self.quantity)
+        before = (self.customer, self.notes, self.quantity, self.adults, self.children)
         self.customer = customer or self.customer
         self.notes = notes if change_notes else self.notes
         self.quantity = quantity or self.quantity
-        if (self.customer, self.notes, self.quantity) != before:
+        if guests is not None:
+            self.adults, self.children = guests
+        if (self.customer, self.notes, self.quantity, self.adults, self.children) != before:
             self.events.append(ReservationUpdated(now))
 
     def place_on(self, allocations: list[Allocation], mode: str) -> None:

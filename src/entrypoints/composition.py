@@ -23,6 +23,7 @@ from adapters.postgres.urls import async_url
 from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
 from application.access import Authenticate
 from application.api_keys import ApiKeyAdmin
+from application.calendar import PublicCalendar
 from application.cancel import CancelReservation, RefundReservation, ReservationLedger
 from application.catalog import CatalogAdmin
 from application.checkout import Checkouts, CheckoutStatus, CheckoutTerms, ManageTokens
@@ -68,6 +69,7 @@ class UseCases:
     ledger: ReservationLedger
     storefronts: Storefronts
     availability: PublicAvailability
+    calendar: PublicCalendar
     quote: PublicQuote
     reserve: PublicReserve
     checkout_status: CheckoutStatus
@@ -180,6 +182,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ledger=ReservationLedger(uow),
         storefronts=Storefronts(uow),
         availability=PublicAvailability(reads, clock, ThreadedHeavyWork()),
+        calendar=PublicCalendar(reads, clock, ThreadedHeavyWork()),
         quote=PublicQuote(reads, clock),
         reserve=PublicReserve(
             reads, uow, single_statement, clock, metrics, checkouts, manage_tokens, sha256_hex

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 
@@ -89,3 +90,24 @@ def test_the_paid_walk_through_runs_twice_and_refunds_in_full(demo: Server) -> N
         assert refund["eligible"] is True  # type: ignore[index]
         assert refund["amount"] > 0  # type: ignore[index]
         assert cancelled["reservation"]["status"] == "cancelled"  # type: ignore[index]
+
+
+def test_the_stay_walk_through_runs_twice_quotes_nights_and_moves_the_stay(demo: Server) -> None:
+    script = blocks("## A villa by the night")
+    for _ in range(2):
+        out = json_lines(run(script, demo))
+        month = next(o for o in out if "days" in o and isinstance(o["days"], list))
+        assert [d["available"] for d in month["days"]] == [True] * 4  # type: ignore[index, union-attr]
+        quote = next(o for o in out if "units" in o)
+        assert (quote["units"], quote["subtotal"], quote["taxes"], quote["total"]) == (
+            3,
+            54_000,
+            3240,
+            57_240,
+        )
+        booked = next(o for o in out if "manageToken" in o)
+        assert (booked["status"], booked["quotedAmount"]) == ("confirmed", 57_240)
+        assert any(o.get("code") == "OUTSIDE_BOOKING_WINDOW" for o in out)
+        moved = out[-1]["reservation"]
+        assert (moved["nights"], moved["version"]) == (3, 2)  # type: ignore[index]
+        assert moved["checkIn"] == str(date.today() + timedelta(days=37))  # type: ignore[index]

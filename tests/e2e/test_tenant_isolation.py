@@ -37,6 +37,8 @@ EXEMPT = {
     "GET /api/public/booking/organisations/{slug}": "public by design: the slug names the organisation",
     "GET /api/public/booking/{token}": "public by design: the token is the credential",
     "GET /api/public/booking/{token}/availability": "the token fixes organisation, type and resource",
+    "GET /api/public/booking/{token}/calendar": "the token fixes organisation, type and resource",
+    "POST /api/public/reservations/{manage_token}/reschedule": "the manage token is the credential for one booking",
     "GET /api/public/reservations/{manage_token}": "the manage token is the credential for one booking",
     "POST /api/public/reservations/{manage_token}/cancel": "the manage token is the credential for one booking",
     "POST /api/payments/stripe/webhook": "signed by the provider; events name their own organisation",
@@ -121,6 +123,15 @@ PUBLIC_CASES: dict[str, Case] = {
     "GET /api/public/booking/organisations/{slug}/availability": lambda s, i: s.client.get(
         f"/api/public/booking/organisations/{i['b_slug']}/availability",
         params={"date": "2033-02-02", "resourceTypeId": i["type"], "resourceId": i["resource"]},
+    ),
+    "GET /api/public/booking/organisations/{slug}/calendar": lambda s, i: s.client.get(
+        f"/api/public/booking/organisations/{i['b_slug']}/calendar",
+        params={
+            "from": "2033-02-02",
+            "to": "2033-02-03",
+            "resourceTypeId": i["type"],
+            "resourceId": i["resource"],
+        },
     ),
     "POST /api/public/booking/organisations/{slug}/quote": lambda s, i: s.client.post(
         f"/api/public/booking/organisations/{i['b_slug']}/quote",

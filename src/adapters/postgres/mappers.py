@@ -12,6 +12,7 @@ from domain.catalog import Organisation, Resource, ResourceType, StripeAccount
 from domain.events import ReservationEvent
 from domain.hours import DateOverride, Interval, OpeningHours
 from domain.reservation import Reservation
+from domain.stays import BookingUnit
 
 
 def event_payload(event: ReservationEvent, reservation: Reservation) -> dict[str, Any]:
@@ -70,6 +71,7 @@ def organisation(row: Mapping[Any, Any]) -> Organisation:
         commission_bps=row["commission_bps"],
         cancellation_policy=policy_from_json(row["cancellation_policy"]),
         public_booking_enabled=row["public_booking_enabled"],
+        reschedule_min_hours_before=row["reschedule_min_hours_before"],
         stripe=StripeAccount(
             row["stripe_account_id"], row["charges_enabled"], row["payouts_enabled"], row["details_submitted"]
         ),
@@ -88,6 +90,7 @@ def organisation_values(org: Organisation) -> dict[str, Any]:
         "tax_bps": org.tax_bps,
         "cancellation_policy": policy_to_json(org.cancellation_policy),
         "public_booking_enabled": org.public_booking_enabled,
+        "reschedule_min_hours_before": org.reschedule_min_hours_before,
     }
 
 
@@ -107,6 +110,11 @@ TYPE_FIELDS = (
     "payment_required",
     "requires_approval",
     "publicly_bookable",
+    "check_in_time",
+    "check_out_time",
+    "min_stay",
+    "max_stay",
+    "max_guests",
 )
 
 
@@ -116,6 +124,7 @@ def resource_type(row: Mapping[Any, Any], prefix: str = "") -> ResourceType:
         id=row[prefix + "id"],
         organisation_id=row[prefix + "organisation_id"],
         hours=hours_from_json(row[prefix + "weekly_hours"], row[prefix + "date_overrides"]),
+        booking_unit=BookingUnit(row[prefix + "booking_unit"]),
         created_at=row[prefix + "created_at"],
         updated_at=row[prefix + "updated_at"],
         **fields,
@@ -126,6 +135,7 @@ def resource_type_values(rt: ResourceType) -> dict[str, Any]:
     values = {name: getattr(rt, name) for name in TYPE_FIELDS}
     values["weekly_hours"] = weekly_to_json(rt.hours)
     values["date_overrides"] = overrides_to_json(rt.hours)
+    values["booking_unit"] = rt.booking_unit.value
     return values
 
 

@@ -17,8 +17,9 @@ from domain.catalog import Resource
 # What is open to the public is `domain.catalog.open_to_public`, mirrored here (public booking enabled, the
 # type publicly bookable, the resource active, nothing deleted); tests/e2e/test_public_booking.py holds the
 # two together.
-# The window: the exact buffered interval, or the whole local day widened by the buffers and three hours
-# (slots never start before local midnight nor end after the next one; the margin covers DST shifts).
+# The window: the exact buffered interval, or local days $4 to $7 from the first's midnight to the midnight
+# after the last (a night's: the night of the last date ends the day after), widened by the buffers and three
+# hours (slots never start before local midnight nor end after the next one; the margin covers DST shifts).
 _VIEW = """
     WITH tok AS (
         SELECT id, organisation_id, resource_type_id FROM resources
@@ -44,7 +45,8 @@ _VIEW = """
                          - make_interval(mins => rt.buffer_before_minutes) - interval '3 hours' END AS f,
                CASE WHEN CAST($4 AS date) IS NULL
                     THEN CAST($6 AS timestamptz) + make_interval(mins => rt.buffer_after_minutes)
-                    ELSE ((CAST($4 AS date) + 1)::timestamp AT TIME ZONE org.timezone)
+                    ELSE ((CAST($7 AS date) + CASE rt.booking_unit WHEN 'night' THEN 2 ELSE 1 END)
+                           ::timestamp AT TIME ZONE org.timezone)
                          + make_interval(mins => rt.buffer_after_minutes) + interval '3 hours' END AS u
           FROM rt, org
     ), occ AS (
@@ -61,6 +63,7 @@ _VIEW = """
            org.currency AS o_currency, org.service_fee_bps AS o_service_fee_bps, org.tax_bps AS o_tax_bps,
            org.commission_bps AS o_commission_bps, org.cancellation_policy AS o_cancellation_policy,
            org.public_booking_enabled AS o_public_booking_enabled,
+           org.reschedule_min_hours_before AS o_reschedule_min_hours_before,
            org.stripe_account_id AS o_stripe_account_id,
            org.charges_enabled AS o_charges_enabled, org.payouts_enabled AS o_payouts_enabled,
            org.details_submitted AS o_details_submitted, org.created_at AS o_created_at,
@@ -88,6 +91,7 @@ ORGANISATION_COLUMNS = (
     "commission_bps",
     "cancellation_policy",
     "public_booking_enabled",
+    "reschedule_min_hours_before",
     "stripe_account_id",
     "charges_enabled",
     "payouts_enabled",
@@ -119,7 +123,14 @@ class SqlPublicReads(PublicReads):
     ) -> BookingView | None:
         async with raw_connection(self._engine) as raw:
             row = await raw.fetchrow(
-                _VIEW, token, slug, resource_type_id, window.day, window.start, window.end
+                _VIEW,
+                token,
+                slug,
+                resource_type_id,
+                window.first_day,
+                window.start,
+                window.end,
+                window.last_day,
             )
         if row is None:
             return None

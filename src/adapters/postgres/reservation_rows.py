@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -15,6 +15,7 @@ from domain.allocation import Allocation, Occupancy
 from domain.money import Quote
 from domain.reservation import Customer, Reservation
 from domain.status import PaymentStatus, ReservationStatus
+from domain.stays import BookingUnit, Stay
 
 # Holding allocations of these resources overlapping the window: one scan of the GiST index.
 OCCUPANCY = text(
@@ -79,6 +80,11 @@ COLUMNS = (
     "api_key_id",
     "manage_token_hash",
     "manage_token_nonce",
+    "booking_unit",
+    "stay_start_date",
+    "stay_end_date",
+    "adults",
+    "children",
 )
 _CASTS = {"cancellation_policy_snapshot": "jsonb"}
 _VALUES = ", ".join(f"CAST(:{c} AS {_CASTS[c]})" if c in _CASTS else f":{c}" for c in COLUMNS)
@@ -157,6 +163,11 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         "created_by_user_id": r.created_by_user_id,
         "api_key_id": r.api_key_id,
         "manage_token_nonce": r.manage_token_nonce,
+        "booking_unit": r.booking_unit.value,
+        "stay_start_date": r.stay.first if r.stay else None,
+        "stay_end_date": r.stay.last if r.stay else None,
+        "adults": r.adults,
+        "children": r.children,
     }
 
 
@@ -203,7 +214,17 @@ def reservation(row: Mapping[Any, Any]) -> Reservation:
         api_key_id=row["api_key_id"],
         manage_token_nonce=row["manage_token_nonce"],
         deleted_at=row.get("deleted_at"),
+        stay=_stay(row),
+        adults=row["adults"],
+        children=row["children"],
     )
+
+
+def _stay(row: Mapping[Any, Any]) -> Stay | None:
+    if row["booking_unit"] == BookingUnit.SLOT:
+        return None
+    first: date = row["stay_start_date"]
+    return Stay(BookingUnit(row["booking_unit"]), first, (row["stay_end_date"] - first).days)
 
 
 def _positional(sql: str, names: Sequence[str]) -> str:

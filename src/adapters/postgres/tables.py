@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Identity,
@@ -37,6 +38,7 @@ RESERVATION_STATUSES = (
     "completed",
     "no_show",
 )
+BOOKING_UNITS = ("slot", "night", "day")
 PAYMENT_STATUSES = (
     "not_required",
     "pending",
@@ -98,7 +100,9 @@ organisations = Table(
     Column("details_submitted", Boolean, nullable=False, server_default="false"),
     _created(),
     _updated(),
+    Column("reschedule_min_hours_before", Integer, nullable=False, server_default="24"),
     CheckConstraint("service_fee_bps BETWEEN 0 AND 10000", name="service_fee_bps"),
+    CheckConstraint("reschedule_min_hours_before BETWEEN 0 AND 8760", name="reschedule_min_hours_before"),
     CheckConstraint("tax_bps BETWEEN 0 AND 10000", name="tax_bps"),
     CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_bps"),
 )
@@ -177,10 +181,18 @@ resource_types = Table(
     _created(),
     _updated(),
     Column("deleted_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("booking_unit", Text, nullable=False, server_default="slot"),
+    Column("check_in_time", Text, nullable=False, server_default="15:00"),
+    Column("check_out_time", Text, nullable=False, server_default="11:00"),
+    Column("min_stay", Integer, nullable=False, server_default="1"),
+    Column("max_stay", Integer, nullable=False, server_default="30"),
+    Column("max_guests", Integer, nullable=True),
     ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
     UniqueConstraint("organisation_id", "id", name="uq_resource_types_organisation_id_id"),
     CheckConstraint("slot_minutes > 0", name="slot_minutes"),
     CheckConstraint("price_amount >= 0", name="price_amount"),
+    CheckConstraint(_in("booking_unit", BOOKING_UNITS), name="booking_unit"),
+    CheckConstraint("min_stay >= 1 AND max_stay >= min_stay", name="stay_length"),
 )
 
 resources = Table(
@@ -252,6 +264,11 @@ reservations = Table(
     Column("cancelled_at", DateTimeUTC(timezone=True), nullable=True),
     Column("cancel_reason", Text, nullable=True),
     Column("deleted_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("booking_unit", Text, nullable=False, server_default="slot"),
+    Column("stay_start_date", Date, nullable=True),  # the check-in date, or the first day
+    Column("stay_end_date", Date, nullable=True),  # the check-out date, or the day after the last
+    Column("adults", SmallInteger, nullable=True),
+    Column("children", SmallInteger, nullable=True),
     ForeignKeyConstraint(
         ["organisation_id", "resource_type_id"], ["resource_types.organisation_id", "resource_types.id"]
     ),
@@ -289,6 +306,13 @@ reservations = Table(
     CheckConstraint(_in("status", RESERVATION_STATUSES), name="status"),
     CheckConstraint(_in("payment_status", PAYMENT_STATUSES), name="payment_status"),
     CheckConstraint("quote_total = quote_subtotal + quote_service_fee + quote_taxes", name="quote_total"),
+    CheckConstraint(_in("booking_unit", BOOKING_UNITS), name="booking_unit"),
+    CheckConstraint(
+        "(booking_unit = 'slot' AND stay_start_date IS NULL AND stay_end_date IS NULL)"
+        " OR (booking_unit <> 'slot' AND stay_end_date > stay_start_date)",
+        name="stay_dates",
+    ),
+    CheckConstraint("(adults IS NULL OR adults >= 1) AND (children IS NULL OR children >= 0)", name="guests"),
 )
 
 # Every Checkout Session a reservation has had: an older session id still leads to its reservation.

@@ -29,6 +29,7 @@ TABLE: dict[type[e.DomainError], tuple[int, str, str]] = {
     e.PaymentsUnavailable: (409, "PAYMENTS_UNAVAILABLE", "Payments unavailable"),
     e.AlreadyCancelled: (409, "ALREADY_CANCELLED", "Already cancelled"),
     e.RetryNotPossible: (409, "RETRY_NOT_POSSIBLE", "Retry not possible"),
+    e.RescheduleNotPossible: (409, "RESCHEDULE_NOT_POSSIBLE", "Reschedule not possible"),
     e.RefundExceedsPayment: (409, "REFUND_EXCEEDS_PAYMENT", "Refund exceeds payment"),
     e.Conflict: (409, "CONFLICT", "Conflict"),
     e.VersionMismatch: (412, "VERSION_MISMATCH", "Version mismatch"),

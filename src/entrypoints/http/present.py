@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, date
 
 from domain.cancellation import PolicyTier
 from domain.catalog import Organisation, Resource, ResourceType
 from domain.identity import ApiKey
 from domain.money import Quote
 from domain.reservation import Reservation
+from domain.stays import BookingUnit, Stay
 from entrypoints.http.schemas.catalog import DateOverrideOut, IntervalOut, ResourceOut, ResourceTypeOut
 from entrypoints.http.schemas.common import PolicyTierOut, utc
 from entrypoints.http.schemas.identity import ApiKeyOut
@@ -32,6 +34,7 @@ def organisation(org: Organisation, platform_commission_bps: int) -> Organisatio
         commission_bps=org.effective_commission(platform_commission_bps),
         cancellation_policy=policy(org.cancellation_policy),
         public_booking_enabled=org.public_booking_enabled,
+        reschedule_min_hours_before=org.reschedule_min_hours_before,
         stripe=StripeStatusOut(org.stripe.status, org.stripe.charges_enabled, org.stripe.payouts_enabled),
         created_at=utc(org.created_at),
         updated_at=utc(org.updated_at),
@@ -57,6 +60,12 @@ def resource_type(rt: ResourceType) -> ResourceTypeOut:
         payment_required=rt.payment_required,
         requires_approval=rt.requires_approval,
         publicly_bookable=rt.publicly_bookable,
+        booking_unit=rt.booking_unit.value,
+        check_in_time=rt.check_in_time,
+        check_out_time=rt.check_out_time,
+        min_stay=rt.min_stay,
+        max_stay=rt.max_stay,
+        max_guests=rt.max_guests,
         weekly_hours={
             day: [IntervalOut(i.start, i.end) for i in spans] for day, spans in rt.hours.weekly.items()
         },
@@ -99,7 +108,28 @@ def quote(q: Quote) -> QuoteOut:
     return QuoteOut(q.unit_amount, q.units, q.subtotal, q.service_fee, q.taxes, q.total, q.currency)
 
 
+@dataclass(frozen=True)
+class StayFields:
+    """A reservation's dates as the API spells them: check-in, check-out and nights for a night type, start
+    date and days for a day type, none for a booking by the slot."""
+
+    check_in: date | None = None
+    check_out: date | None = None
+    nights: int | None = None
+    start_date: date | None = None
+    days: int | None = None
+
+
+def stay_fields(stay: Stay | None) -> StayFields:
+    if stay is None:
+        return StayFields()
+    if stay.unit == BookingUnit.NIGHT:
+        return StayFields(check_in=stay.first, check_out=stay.last, nights=stay.count)
+    return StayFields(start_date=stay.first, days=stay.count)
+
+
 def reservation(r: Reservation) -> ReservationOut:
+    dates = stay_fields(r.stay)
     return ReservationOut(
         id=r.id,
         reference=r.reference,
@@ -109,6 +139,14 @@ def reservation(r: Reservation) -> ReservationOut:
         resource_ids=r.resource_ids,
         start_time=r.start_time.astimezone(UTC),
         end_time=r.end_time.astimezone(UTC),
+        booking_unit=r.booking_unit.value,
+        check_in=dates.check_in,
+        check_out=dates.check_out,
+        nights=dates.nights,
+        start_date=dates.start_date,
+        days=dates.days,
+        adults=r.adults,
+        children=r.children,
         quantity=r.quantity,
         status=r.status.value,
         payment_status=r.payment_status.value,

@@ -21,6 +21,7 @@ from domain.identity import Caller
 from domain.money import Quote
 from domain.reservation import Reservation
 from domain.status import PaymentStatus, ReservationStatus
+from domain.stays import BookingUnit
 from tests.unit.application.fakes import NOW, World
 
 ALL_DAY = OpeningHours({day: (Interval("00:00", "24:00"),) for day in WEEKDAYS})
@@ -36,6 +37,7 @@ class OrganisationFactory(DataclassFactory[Organisation]):
     commission_bps = None
     cancellation_policy = DEFAULT_POLICY
     public_booking_enabled = True
+    reschedule_min_hours_before = 24
     stripe = StripeAccount("acct_1", True, True, True)
 
 
@@ -55,6 +57,12 @@ class ResourceTypeFactory(DataclassFactory[ResourceType]):
     requires_approval = False
     publicly_bookable = True
     hours = ALL_DAY
+    booking_unit = BookingUnit.SLOT
+    check_in_time = "15:00"
+    check_out_time = "11:00"
+    min_stay = 1
+    max_stay = 30
+    max_guests = None
 
 
 class ResourceFactory(DataclassFactory[Resource]):
@@ -85,6 +93,9 @@ class ReservationFactory(DataclassFactory[Reservation]):
     checkout_attempt = 0
     checkout_claimed_until = None
     deleted_at = None
+    stay = None
+    adults = None
+    children = None
     events = Use(list)
     version = 1
 

@@ -523,8 +523,9 @@ class FakeReads:
         if org is None or rt is None or rt.organisation_id != org.id:
             return None
         resources = [r for r in self.w.resources.values() if r.resource_type_id == rt.id and r.is_active]
-        start = window.start or datetime.combine(window.day, datetime.min.time(), UTC) - timedelta(days=1)  # type: ignore[arg-type]
-        end = window.end or start + timedelta(days=3)
+        first, last = window.first_day, window.last_day or window.first_day
+        start = window.start or datetime.combine(first, datetime.min.time(), UTC) - timedelta(days=1)  # type: ignore[arg-type]
+        end = window.end or datetime.combine(last, datetime.min.time(), UTC) + timedelta(days=3)  # type: ignore[arg-type]
         reservations = FakeReservations(self.w, [])
         usage = await reservations.usage(
             [r.id for r in resources], start - timedelta(days=1), end + timedelta(days=1), now

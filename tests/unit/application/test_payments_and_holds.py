@@ -23,6 +23,7 @@ from domain.access import Role
 from domain.errors import Forbidden, PaymentProviderError, RefundExceedsPayment, RetryNotPossible
 from domain.payment import Payment
 from domain.status import PaymentStatus, ReservationStatus
+from domain.stays import When
 from tests.unit.application.factories import Shop, staff
 from tests.unit.application.fakes import NOW, FakeGateway, FakeMetrics, FakeReads, FixedClock, uow_factory
 
@@ -53,7 +54,14 @@ class Wiring:
             lambda secret: f"hash:{secret}",
         )
         start = (NOW + timedelta(days=start_days)).replace(hour=10)
-        request = ReserveRequest(1, None, start, start + timedelta(hours=1), 1, "Jo", "jo@example.com", "1")
+        request = ReserveRequest(
+            1,
+            None,
+            When(start, start + timedelta(hours=1)),
+            customer_name="Jo",
+            customer_email="jo@example.com",
+            customer_phone="1",
+        )
         made = await reserve(Entry(slug="acme-spa"), request, "https://book.example/status")
         return made.reservation.id
 

@@ -11,6 +11,7 @@ from application.ports import OutboxEvent
 from application.reservations import CreateReservation, NewReservation, ReservationChanges, UpdateReservation
 from domain.errors import InvalidTransition, SlotUnavailable, VersionMismatch
 from domain.status import PaymentStatus, ReservationStatus
+from domain.stays import When
 from tests.unit.application.factories import Shop, staff
 from tests.unit.application.fakes import NOW, FakeMetrics, FakeOutbox, FakeUnitOfWork, FixedClock, uow_factory
 
@@ -25,11 +26,11 @@ def shop() -> Shop:
 
 async def test_staff_book_within_capacity_and_the_creation_is_recorded(shop: Shop) -> None:
     create = CreateReservation(uow_factory(shop.world), FixedClock(), FakeMetrics())
-    made = await create(staff(), NewReservation(START, START + timedelta(hours=1), resource_id=1))
+    made = await create(staff(), NewReservation(When(START, START + timedelta(hours=1)), resource_id=1))
     assert (made.status, made.payment_status) == (S.CONFIRMED, P.NOT_REQUIRED)
     assert shop.world.events_of(made.id) == ["reservation.created"]
     with pytest.raises(SlotUnavailable):
-        await create(staff(), NewReservation(START, START + timedelta(hours=1), resource_id=1))
+        await create(staff(), NewReservation(When(START, START + timedelta(hours=1)), resource_id=1))
     assert len(shop.world.reservations) == 1  # the refused one left nothing behind, no event either
     assert len(shop.world.outbox) == 1
 
@@ -39,7 +40,7 @@ async def test_a_move_is_rescheduled_and_a_clash_changes_nothing(shop: Shop) -> 
     second = shop.put(start_time=START + timedelta(hours=2), end_time=START + timedelta(hours=3))
     update = UpdateReservation(uow_factory(shop.world), FixedClock())
     moved = await update(
-        staff(), first.id, ReservationChanges(START + timedelta(hours=5), START + timedelta(hours=6)), 1
+        staff(), first.id, ReservationChanges(When(START + timedelta(hours=5), START + timedelta(hours=6))), 1
     )
     assert (moved.start_time, moved.version) == (START + timedelta(hours=5), 2)
     assert shop.world.events_of(first.id) == ["reservation.rescheduled"]
@@ -47,7 +48,7 @@ async def test_a_move_is_rescheduled_and_a_clash_changes_nothing(shop: Shop) -> 
         await update(
             staff(),
             second.id,
-            ReservationChanges(START + timedelta(hours=5), START + timedelta(hours=6)),
+            ReservationChanges(When(START + timedelta(hours=5), START + timedelta(hours=6))),
             None,
         )
     assert shop.now(second.id).start_time == START + timedelta(hours=2)

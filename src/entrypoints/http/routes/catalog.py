@@ -12,8 +12,10 @@ from litestar.params import Parameter
 
 from application.ports import PageRequest
 from domain.catalog import Resource, ResourceType
+from domain.errors import InvalidInput
 from domain.hours import DateOverride, Interval, OpeningHours
 from domain.identity import Caller
+from domain.stays import BookingUnit
 from entrypoints.composition import Runtime, UseCases
 from entrypoints.http import present
 from entrypoints.http.links import booking_page
@@ -59,7 +61,12 @@ class ResourceTypesController(Controller):
         self, data: ResourceTypeBody, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> ResourceTypeOut:
         fields = _set(data)
-        hours = OpeningHours(_weekly(fields.pop("weekly_hours")), _overrides(fields.pop("date_overrides")))
+        weekly = fields.pop("weekly_hours")
+        if weekly is None and data.booking_unit == "slot":
+            raise InvalidInput("weeklyHours is required for a type booked by the slot", "weeklyHours")
+        hours = OpeningHours(_weekly(weekly) if weekly else {}, _overrides(fields.pop("date_overrides")))
+        fields["slot_minutes"] = fields["slot_minutes"] or 0  # 0: not given; required by the slot
+        fields["booking_unit"] = BookingUnit(fields["booking_unit"])
         created = await cases.catalog.create_resource_type(caller, ResourceType(0, 0, hours=hours, **fields))
         return present.resource_type(created)
 
@@ -88,6 +95,8 @@ class ResourceTypesController(Controller):
         caller: NamedDependency[Caller],
     ) -> ResourceTypeOut:
         changes = _set(data)
+        if "booking_unit" in changes:
+            changes["booking_unit"] = BookingUnit(changes["booking_unit"])
         if "weekly_hours" in changes:
             changes["weekly"] = _weekly(changes.pop("weekly_hours"))
         if "date_overrides" in changes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -23,6 +24,8 @@ from entrypoints.http.schemas.public import (
     NamedOut,
     OrganisationRefOut,
     RefundViewOut,
+    RescheduleBody,
+    RescheduledOut,
 )
 
 ManageToken = Annotated[str, Parameter(min_length=1, max_length=128)]
@@ -30,6 +33,7 @@ ManageToken = Annotated[str, Parameter(min_length=1, max_length=128)]
 
 def managed_out(found: self_service.ManagedBooking) -> ManagedOut:
     r, org, rt = found.reservation, found.organisation, found.resource_type
+    dates = present.stay_fields(r.stay)
     return ManagedOut(
         reference=r.reference,
         status=r.status.value,
@@ -37,6 +41,15 @@ def managed_out(found: self_service.ManagedBooking) -> ManagedOut:
         start_time=utc(r.start_time),  # type: ignore[arg-type]
         end_time=utc(r.end_time),  # type: ignore[arg-type]
         quantity=r.quantity,
+        booking_unit=r.booking_unit.value,
+        check_in=dates.check_in,
+        check_out=dates.check_out,
+        nights=dates.nights,
+        start_date=dates.start_date,
+        days=dates.days,
+        adults=r.adults,
+        children=r.children,
+        version=r.version,
         organisation=OrganisationRefOut(org.slug, org.name),
         resource_type=NamedOut(r.resource_type_id, rt.name if rt else ""),
         quote=present.quote(r.quote),
@@ -74,8 +87,36 @@ class ManageController(Controller):
             )
             return json_response(out, 200)
 
-        if request.headers.get("idempotency-key") is None:
-            return await run()
-        organisation_id = await cases.self_service.organisation_of(manage_token)
-        scope = "manage:" + hashlib.sha256(manage_token.encode()).hexdigest()
-        return await idempotent(request, runtime.idempotency, organisation_id, scope, run)
+        return await _once(request, cases, runtime, manage_token, run)
+
+    @post("/reschedule", status_code=200, opt={"rate_limit": "PUBLIC_MANAGE"})
+    async def reschedule(
+        self,
+        request: Request[Any, Any, State],
+        manage_token: ManageToken,
+        data: RescheduleBody,
+        cases: NamedDependency[UseCases],
+        state: State,
+    ) -> Response[RescheduledOut]:
+        runtime: Runtime = state.runtime
+
+        async def run() -> Response[Any]:
+            found = await cases.self_service.reschedule(manage_token, data.when())
+            return json_response(RescheduledOut(managed_out(found)), 200)
+
+        return await _once(request, cases, runtime, manage_token, run)
+
+
+async def _once(
+    request: Request[Any, Any, State],
+    cases: UseCases,
+    runtime: Runtime,
+    manage_token: str,
+    run: Callable[[], Awaitable[Response[Any]]],
+) -> Response[Any]:
+    """Run a change by manage token once per Idempotency-Key (scoped to the token), or plainly without."""
+    if request.headers.get("idempotency-key") is None:
+        return await run()
+    organisation_id = await cases.self_service.organisation_of(manage_token)
+    scope = "manage:" + hashlib.sha256(manage_token.encode()).hexdigest()
+    return await idempotent(request, runtime.idempotency, organisation_id, scope, run)

@@ -78,6 +78,7 @@ class OrganisationsController(Controller):
             data.tax_bps,
             policy,
             data.public_booking_enabled,
+            data.reschedule_min_hours_before,
         )
         org = await cases.organisations.create_organisation(caller, new)
         return present.organisation(org, runtime.settings.platform_commission_bps)

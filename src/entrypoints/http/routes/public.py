@@ -13,8 +13,10 @@ from litestar.params import Parameter
 
 from application import public_booking as public
 from application import storefront
+from application.calendar import Calendar
 from application.checkout import CheckoutState, Reserved
 from application.storefront import Entry
+from domain.stays import BookingUnit
 from entrypoints.composition import Runtime, UseCases
 from entrypoints.http.idempotency import idempotent, json_response
 from entrypoints.http.links import status_url
@@ -22,6 +24,8 @@ from entrypoints.http.schemas.common import utc
 from entrypoints.http.schemas.payments import CheckoutStatusOut, RetryBody
 from entrypoints.http.schemas.public import (
     AvailabilityOut,
+    CalendarDayOut,
+    CalendarOut,
     PaymentDataOut,
     PublicOrganisationOut,
     PublicQuoteOut,
@@ -39,6 +43,8 @@ from entrypoints.http.schemas.public import (
 Slug = Annotated[str, Parameter(min_length=1, max_length=63)]
 Token = Annotated[str, Parameter(min_length=1, max_length=128)]
 Day = Annotated[date, Parameter(query="date")]
+From = Annotated[date, Parameter(query="from")]
+To = Annotated[date, Parameter(query="to")]
 SessionId = Annotated[str, Parameter(query="sessionId", min_length=1, max_length=255)]
 
 
@@ -61,6 +67,12 @@ def _types(front: storefront.Storefront, accepts: bool) -> list[PublicResourceTy
             payment_required=t.payment_required,
             bookable=bool(front.resources.get(t.id)) and (accepts or not t.payment_required),
             resources=[PublicResourceOut(r.id, r.name) for r in front.resources.get(t.id, [])],
+            booking_unit=t.booking_unit.value,
+            check_in_time=t.check_in_time if t.booking_unit == BookingUnit.NIGHT else None,
+            check_out_time=t.check_out_time if t.booking_unit == BookingUnit.NIGHT else None,
+            min_stay=t.min_stay if t.booking_unit != BookingUnit.SLOT else None,
+            max_stay=t.max_stay if t.booking_unit != BookingUnit.SLOT else None,
+            max_guests=t.max_guests,
         )
         for t in front.types
     ]
@@ -71,9 +83,23 @@ def _availability(found: public.Availability) -> AvailabilityOut:
     return AvailabilityOut(found.day, found.timezone, found.resource_type_id, slots)
 
 
+def _calendar(found: Calendar) -> CalendarOut:
+    days = [
+        CalendarDayOut(
+            date=d.day,
+            available=d.available,
+            available_quantity=d.available_quantity,
+            free_slots=d.free_slots,
+            check_in_allowed=d.check_in_allowed,
+        )
+        for d in found.days
+    ]
+    return CalendarOut(found.resource_type_id, found.timezone, found.booking_unit.value, days)
+
+
 def _quote_request(data: QuoteBody) -> public.PublicRequest:
     return public.PublicRequest(
-        data.resource_type_id, data.resource_id, data.start_time, data.end_time, data.quantity
+        data.resource_type_id, data.resource_id, data.when(), data.quantity, data.adults, data.children
     )
 
 
@@ -152,9 +178,10 @@ async def _reserve(
     command = public.ReserveRequest(
         data.resource_type_id,
         data.resource_id,
-        data.start_time,
-        data.end_time,
+        data.when(),
         data.quantity,
+        data.adults,
+        data.children,
         data.customer_name,
         data.customer_email,
         data.customer_phone,
@@ -199,6 +226,20 @@ class SlugBookingController(Controller):
     ) -> AvailabilityOut:
         found = await cases.availability(Entry(slug=slug), day, resource_type_id, resource_id)
         return _availability(found)
+
+    @get("/calendar", opt={"rate_limit": "PUBLIC_AVAILABILITY"})
+    async def calendar(
+        self,
+        slug: Slug,
+        first: From,
+        last: To,
+        cases: NamedDependency[UseCases],
+        resource_type_id: Annotated[int, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991)],
+        resource_id: Annotated[
+            int | None, Parameter(query="resourceId", ge=1, le=9_007_199_254_740_991, required=False)
+        ] = None,
+    ) -> CalendarOut:
+        return _calendar(await cases.calendar(Entry(slug=slug), first, last, resource_type_id, resource_id))
 
     @post("/quote", status_code=200, opt={"rate_limit": "PUBLIC_QUOTE"})
     async def quote(self, slug: Slug, data: QuoteBody, cases: NamedDependency[UseCases]) -> PublicQuoteOut:
@@ -256,6 +297,12 @@ class TokenBookingController(Controller):
     @get("/availability", opt={"rate_limit": "PUBLIC_AVAILABILITY"})
     async def availability(self, token: Token, day: Day, cases: NamedDependency[UseCases]) -> AvailabilityOut:
         return _availability(await cases.availability(Entry(token=token), day, None, None))
+
+    @get("/calendar", opt={"rate_limit": "PUBLIC_AVAILABILITY"})
+    async def calendar(
+        self, token: Token, first: From, last: To, cases: NamedDependency[UseCases]
+    ) -> CalendarOut:
+        return _calendar(await cases.calendar(Entry(token=token), first, last, None, None))
 
     @post("/quote", status_code=200, opt={"rate_limit": "PUBLIC_QUOTE"})
     async def quote(self, token: Token, data: QuoteBody, cases: NamedDependency[UseCases]) -> PublicQuoteOut:

@@ -67,8 +67,7 @@ class ReservationsController(Controller):
     ) -> Response[ReservationOut]:
         runtime: Runtime = state.runtime
         new = booking.NewReservation(
-            data.start_time,
-            data.end_time,
+            data.when(),
             data.quantity,
             _customer(data.customer_info),
             data.notes,
@@ -76,6 +75,8 @@ class ReservationsController(Controller):
             data.resource_id,
             data.resource_ids,
             data.status,
+            data.adults,
+            data.children,
         )
 
         async def run() -> Response[bytes]:
@@ -134,6 +135,11 @@ class ReservationsController(Controller):
         caller: NamedDependency[Caller],
     ) -> Response[ReservationOut]:
         fields = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        for name in ("start_time", "end_time", "check_in", "check_out", "start_date", "days"):
+            fields.pop(name, None)
+        fields["when"] = data.when()
+        for name in ("adults", "children"):
+            fields.setdefault(name, booking.UNSET)
         if "customer_info" in fields:
             fields["customer"] = _customer(fields.pop("customer_info"))
         if "notes" not in fields:

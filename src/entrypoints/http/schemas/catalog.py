@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
@@ -54,10 +54,21 @@ class DateOverrideOut(Out):
 Overrides = Annotated[list[DateOverrideBody], Meta(max_length=1000)]
 
 
+Unit = Literal["slot", "night", "day"]
+StayLength = Annotated[int, Meta(ge=1, le=1000)]
+Guests = Annotated[int, Meta(ge=1, le=1000)]
+
+
 class ResourceTypeBody(Body):
     name: Name
-    slot_minutes: SlotLength
-    weekly_hours: WeeklyHoursBody
+    slot_minutes: SlotLength | None = None  # required by the slot; a night or day type has none
+    weekly_hours: WeeklyHoursBody | None = None  # required by the slot; for stays, the start weekdays
+    booking_unit: Unit = "slot"
+    check_in_time: HHMM = "15:00"
+    check_out_time: HHMM = "11:00"
+    min_stay: StayLength = 1
+    max_stay: StayLength = 30
+    max_guests: Guests | None = None
     description: Text | None = None
     slot_interval_minutes: SlotLength | None = None
     max_slots_per_booking: Annotated[int, Meta(ge=1, le=1000)] = 1
@@ -76,6 +87,12 @@ class ResourceTypeBody(Body):
 
 class ResourceTypePatch(Body):
     name: Name | UnsetType = UNSET
+    booking_unit: Unit | UnsetType = UNSET
+    check_in_time: HHMM | UnsetType = UNSET
+    check_out_time: HHMM | UnsetType = UNSET
+    min_stay: StayLength | UnsetType = UNSET
+    max_stay: StayLength | UnsetType = UNSET
+    max_guests: Guests | UnsetType | None = UNSET
     slot_minutes: SlotLength | UnsetType = UNSET
     weekly_hours: WeeklyHoursBody | UnsetType = UNSET
     description: Text | UnsetType | None = UNSET
@@ -112,6 +129,12 @@ class ResourceTypeOut(Out):
     payment_required: bool
     requires_approval: bool
     publicly_bookable: bool
+    booking_unit: str
+    check_in_time: str
+    check_out_time: str
+    min_stay: int
+    max_stay: int
+    max_guests: int | None
     weekly_hours: dict[str, list[IntervalOut]]
     date_overrides: list[DateOverrideOut]
     created_at: datetime | None

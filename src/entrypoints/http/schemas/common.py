@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
 from application.ports import Page
+from domain.stays import When
 
 
 class Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -28,6 +29,33 @@ Short = Annotated[str, Meta(max_length=500)]
 Bps = Annotated[int, Meta(ge=0, le=10_000)]
 Minutes = Annotated[int, Meta(ge=0, le=527_040)]
 Amount = Annotated[int, Meta(ge=0, le=99_999_999)]
+
+
+Adults = Annotated[int, Meta(ge=1, le=50)]
+Children = Annotated[int, Meta(ge=0, le=50)]
+DayCount = Annotated[int, Meta(ge=1, le=1000)]
+
+
+class WhenBody(Body):
+    """The fields that name a booking's time: instants for a type booked by the slot, check-in and
+    check-out dates by the night, a start date and a number of days by the day."""
+
+    start_time: Aware | None = None
+    end_time: Aware | None = None
+    check_in: date | None = None
+    check_out: date | None = None
+    start_date: date | None = None
+    days: DayCount | None = None
+
+    def when(self) -> When:
+        return When(self.start_time, self.end_time, self.check_in, self.check_out, self.start_date, self.days)
+
+
+class TimeBody(WhenBody):
+    """A booking's time and its guests."""
+
+    adults: Adults | None = None
+    children: Children | None = None
 
 
 class Pagination(Out):

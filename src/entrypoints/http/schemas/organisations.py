@@ -13,6 +13,7 @@ Slug = Annotated[str, Meta(min_length=1, max_length=63)]
 Zone = Annotated[str, Meta(min_length=1, max_length=64)]
 Currency = Annotated[str, Meta(min_length=3, max_length=3)]
 Policy = Annotated[list[PolicyTierBody], Meta(max_length=20)]
+Hours = Annotated[int, Meta(ge=0, le=8760)]
 RoleName = Literal["owner", "admin", "staff", "viewer"]
 
 
@@ -25,6 +26,7 @@ class OrganisationBody(Body):
     tax_bps: Bps = 0
     cancellation_policy: Policy | None = None
     public_booking_enabled: bool = True
+    reschedule_min_hours_before: Hours = 24
 
 
 class OrganisationPatch(Body):
@@ -35,6 +37,7 @@ class OrganisationPatch(Body):
     tax_bps: Bps | UnsetType = UNSET
     cancellation_policy: Policy | UnsetType = UNSET
     public_booking_enabled: bool | UnsetType = UNSET
+    reschedule_min_hours_before: Hours | UnsetType = UNSET
     commission_bps: int | UnsetType | None = UNSET  # read-only: naming it is a 400
 
 
@@ -55,6 +58,7 @@ class OrganisationOut(Out):
     commission_bps: int
     cancellation_policy: list[PolicyTierOut]
     public_booking_enabled: bool
+    reschedule_min_hours_before: int
     stripe: StripeStatusOut
     created_at: datetime | None
     updated_at: datetime | None

@@ -7,7 +7,16 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from entrypoints.http.schemas.common import Aware, Body, Id, Out, PolicyTierOut, Short, Text
+from entrypoints.http.schemas.common import (
+    Body,
+    Id,
+    Out,
+    PolicyTierOut,
+    Short,
+    Text,
+    TimeBody,
+    WhenBody,
+)
 from entrypoints.http.schemas.reservations import QuoteOut
 
 Quantity = Annotated[int, Meta(ge=1, le=100_000)]
@@ -38,6 +47,12 @@ class PublicResourceTypeOut(Out):
     payment_required: bool
     bookable: bool
     resources: list[PublicResourceOut]
+    booking_unit: str
+    check_in_time: str | None  # night types
+    check_out_time: str | None
+    min_stay: int | None  # night and day types
+    max_stay: int | None
+    max_guests: int | None
 
 
 class SlugCatalogOut(Out):
@@ -73,9 +88,22 @@ class AvailabilityOut(Out):
     slots: list[SlotOut]
 
 
-class QuoteBody(Body):
-    start_time: Aware
-    end_time: Aware
+class CalendarDayOut(Out, omit_defaults=True):
+    date: date
+    available: bool
+    available_quantity: int
+    free_slots: int | None = None  # slot types
+    check_in_allowed: bool | None = None  # night and day types
+
+
+class CalendarOut(Out):
+    resource_type_id: int
+    timezone: str
+    booking_unit: str
+    days: list[CalendarDayOut]
+
+
+class QuoteBody(TimeBody):
     resource_type_id: Id | None = None
     resource_id: Id | None = None
     quantity: Quantity = 1
@@ -92,9 +120,7 @@ class PublicQuoteOut(Out):
     payment_required: bool
 
 
-class ReserveBody(Body):
-    start_time: Aware
-    end_time: Aware
+class ReserveBody(TimeBody, kw_only=True):
     customer_name: Annotated[str, Meta(min_length=1, max_length=200)]
     customer_email: Annotated[str, Meta(min_length=3, max_length=254)]
     customer_phone: Annotated[str, Meta(max_length=40)]
@@ -154,11 +180,28 @@ class ManagedOut(Out):
     start_time: datetime
     end_time: datetime
     quantity: int
+    booking_unit: str
+    check_in: date | None
+    check_out: date | None
+    nights: int | None
+    start_date: date | None
+    days: int | None
+    adults: int | None
+    children: int | None
+    version: int
     organisation: OrganisationRefOut
     resource_type: NamedOut
     quote: QuoteOut
     cancellation_policy_snapshot: list[PolicyTierOut]
     refund_if_cancelled_now: AmountOut
+
+
+class RescheduleBody(WhenBody):
+    """startTime and endTime, checkIn and checkOut, or startDate and days; the guests stay as booked."""
+
+
+class RescheduledOut(Out):
+    reservation: ManagedOut
 
 
 class ManageCancelBody(Body):

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from entrypoints.http.schemas.common import Aware, Body, Id, Out, Pagination, PolicyTierOut, Short, Text
+from domain.stays import When
+from entrypoints.http.schemas.common import (
+    Adults,
+    Aware,
+    Body,
+    Children,
+    DayCount,
+    Id,
+    Out,
+    Pagination,
+    PolicyTierOut,
+    Short,
+    Text,
+    TimeBody,
+)
 
 Quantity = Annotated[int, Meta(ge=1, le=100_000)]
 Ids = Annotated[list[Id], Meta(min_length=1, max_length=100)]
@@ -19,9 +33,7 @@ class CustomerBody(Body):
     phone: Annotated[str, Meta(max_length=40)] | None = None
 
 
-class ReservationBody(Body):
-    start_time: Aware
-    end_time: Aware
+class ReservationBody(TimeBody):
     quantity: Quantity | None = None
     customer_info: CustomerBody | None = None
     notes: Text | None = None
@@ -34,6 +46,12 @@ class ReservationBody(Body):
 class ReservationPatch(Body):
     start_time: Aware | UnsetType = UNSET
     end_time: Aware | UnsetType = UNSET
+    check_in: date | UnsetType = UNSET
+    check_out: date | UnsetType = UNSET
+    start_date: date | UnsetType = UNSET
+    days: DayCount | UnsetType = UNSET
+    adults: Adults | UnsetType | None = UNSET
+    children: Children | UnsetType | None = UNSET
     quantity: Quantity | UnsetType = UNSET
     customer_info: CustomerBody | UnsetType = UNSET
     notes: Text | UnsetType | None = UNSET
@@ -52,6 +70,11 @@ class ReservationPatch(Body):
     ) = UNSET
     resource_id: Id | UnsetType = UNSET
     resource_ids: Ids | UnsetType = UNSET
+
+    def when(self) -> When:
+        """The time fields this change names (the others are taken from the reservation)."""
+        values = (self.start_time, self.end_time, self.check_in, self.check_out, self.start_date, self.days)
+        return When(*(None if v is UNSET else v for v in values))  # type: ignore[arg-type]
 
 
 class CancelBody(Body):
@@ -89,6 +112,14 @@ class ReservationOut(Out):
     resource_ids: list[int]
     start_time: datetime
     end_time: datetime
+    booking_unit: str
+    check_in: date | None  # night types
+    check_out: date | None
+    nights: int | None
+    start_date: date | None  # day types
+    days: int | None
+    adults: int | None
+    children: int | None
     quantity: int
     status: str
     payment_status: str
