@@ -70,12 +70,12 @@ class PublicCalendar:
             days_of = _slot_days if rt.booking_unit == BookingUnit.SLOT else _stay_days
             return days_of(rt, dates, tz, bookables, occupancies, now)
 
-        slots = (
-            sum(slots_per_day(rt.hours, day, rt.slot_rules) for day in dates)
-            if rt.booking_unit == BookingUnit.SLOT
-            else len(dates)
-        )
-        heavy = slots * (1 + len(occupancies)) > HEAVY_AVAILABILITY
+        # What pricing costs: each window against each busy resource (a sweep each), plus the bookings.
+        windows = len(dates)
+        if rt.booking_unit == BookingUnit.SLOT:
+            windows = sum(slots_per_day(rt.hours, day, rt.slot_rules) for day in dates)
+        busy = len({o.resource_id for o in occupancies})
+        heavy = windows * (1 + busy) + len(occupancies) > HEAVY_AVAILABILITY
         days = await self.heavy.run(priced) if heavy else priced()
         return Calendar(rt.id, view.organisation.timezone, rt.booking_unit, days)
 

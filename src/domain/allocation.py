@@ -161,8 +161,10 @@ def _best_fit(
     return result
 
 
-# Past this many bookings on one resource, a sweep over its sorted boundaries beats pricing each window.
+# Past this many bookings on one resource, or this many (bookings x windows) to price, a sweep over its
+# sorted boundaries beats pricing each window (a day's slots: by window; a month's calendar: by sweep).
 SWEEP_FROM = 32
+SWEEP_WORK = 2048
 
 
 def slot_availability(
@@ -180,7 +182,7 @@ def slot_availability(
     for r in resources:
         held = grouped.get(r.id)
         if r.is_active and held:
-            if len(held) >= SWEEP_FROM:
+            if len(held) >= SWEEP_FROM or len(held) * len(windows) >= SWEEP_WORK:
                 swept.append((r.capacity, peaks_over(held, windows)))
             else:  # with the span its bookings cover: most windows fall outside it and cost nothing
                 busy.append((r.capacity, held, min(o.start for o in held), max(o.end for o in held)))
