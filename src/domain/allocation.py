@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -161,10 +162,9 @@ def _best_fit(
     return result
 
 
-# Past this many bookings on one resource, or this many (bookings x windows) to price, a sweep over its
-# sorted boundaries beats pricing each window (a day's slots: by window; a month's calendar: by sweep).
-SWEEP_FROM = 32
-SWEEP_WORK = 2048
+# A sweep over a resource's sorted boundaries beats pricing each window once its windows overlap this many of
+# its bookings on average (a day's or a month's slots on a quiet resource: each window; a crowd: a sweep).
+SWEEP_OVERLAPS = 4
 
 
 def slot_availability(
@@ -173,34 +173,67 @@ def slot_availability(
     windows: Sequence[tuple[datetime, datetime]],
     max_quantity: int | None = None,
 ) -> list[int]:
-    """available_quantity for many windows at once: resources with nothing booked count in full, once;
-    a busy resource costs each window inside its busy span a look at its few bookings, or, when it has many,
-    one sweep over them for all windows together."""
+    """available_quantity for many windows at once: every window starts with the capacity of all active
+    resources, and each busy resource takes back what it uses from only the windows its bookings overlap
+    (from the few bookings over each, or, in a crowd, one sweep over them for those windows together)."""
     grouped = by_resource(occupancies)
-    idle = sum(r.capacity for r in resources if r.is_active and r.id not in grouped)
-    busy, swept = [], []
+    totals = [sum(r.capacity for r in resources if r.is_active)] * len(windows)
+    spans = _Spans(windows)
     for r in resources:
         held = grouped.get(r.id)
-        if r.is_active and held:
-            if len(held) >= SWEEP_FROM or len(held) * len(windows) >= SWEEP_WORK:
-                swept.append((r.capacity, peaks_over(held, windows)))
-            else:  # with the span its bookings cover: most windows fall outside it and cost nothing
-                busy.append((r.capacity, held, min(o.start for o in held), max(o.end for o in held)))
-    result = []
-    for index, (start, end) in enumerate(windows):
-        total = idle + sum(max(0, capacity - peaks[index]) for capacity, peaks in swept)
-        for capacity, held, first, last in busy:
-            if end <= first or start >= last:
-                total += capacity
-                continue
-            overlapping = [o for o in held if o.start < end and start < o.end]
-            if len(overlapping) > 1:
-                used = peak_usage(overlapping, start, end)
-            else:
-                used = overlapping[0].quantity if overlapping else 0
-            total += max(0, capacity - used)
-        result.append(min(total, max_quantity) if max_quantity is not None else total)
-    return result
+        if not (r.is_active and held):
+            continue
+        ranges = [spans.overlapped_by(o) for o in held]
+        touched = spans.union(ranges)
+        pairs = sum(len(indexes) for indexes in ranges)
+        if pairs > SWEEP_OVERLAPS * (len(held) + len(touched)):
+            used = list(zip(touched, peaks_over(held, [windows[i] for i in touched]), strict=True))
+        else:
+            over: dict[int, list[Occupancy]] = {}
+            for o, indexes in zip(held, ranges, strict=True):
+                for i in indexes:
+                    over.setdefault(i, []).append(o)
+            used = [(i, _peak_of(found, *windows[i])) for i, found in over.items()]
+        for index, peak in used:
+            totals[index] -= min(r.capacity, peak)
+    return [min(t, max_quantity) for t in totals] if max_quantity is not None else totals
+
+
+class _Spans:
+    """Which windows a booking overlaps: by bisection when the windows' starts and ends both run forward (a
+    grid of slots, a row of nights), else by looking at each."""
+
+    def __init__(self, windows: Sequence[tuple[datetime, datetime]]) -> None:
+        self.windows = windows
+        self.starts, self.ends = [w[0] for w in windows], [w[1] for w in windows]
+        self.forward = all(a <= b for a, b in itertools.pairwise(self.starts)) and all(
+            a <= b for a, b in itertools.pairwise(self.ends)
+        )
+
+    def overlapped_by(self, o: Occupancy) -> Sequence[int]:
+        if self.forward:  # the windows ending after it starts and starting before it ends
+            return range(bisect_right(self.ends, o.start), bisect_left(self.starts, o.end))
+        return [i for i, (s, e) in enumerate(self.windows) if s < o.end and o.start < e]
+
+    def union(self, ranges: list[Sequence[int]]) -> list[int]:
+        """The windows any of them overlaps, in order, without materialising each overlap."""
+        if not self.forward:
+            return sorted({i for indexes in ranges for i in indexes})
+        result: list[int] = []
+        reached = 0
+        for span in sorted((r for r in ranges if len(r)), key=lambda r: r[0]):
+            low, high = max(span[0], reached), span[-1] + 1
+            if high > low:
+                result.extend(range(low, high))
+                reached = high
+        return result
+
+
+def _peak_of(overlapping: list[Occupancy], start: datetime, end: datetime) -> int:
+    """The peak usage of a window from the bookings that overlap it."""
+    if len(overlapping) == 1:
+        return overlapping[0].quantity
+    return peak_usage(overlapping, start, end)
 
 
 def peaks_over(occupancies: Iterable[Occupancy], windows: Sequence[tuple[datetime, datetime]]) -> list[int]:

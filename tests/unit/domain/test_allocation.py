@@ -166,7 +166,7 @@ _minutes = st.integers(min_value=0, max_value=600)
 @st.composite
 def _bookings_and_windows(draw: st.DrawFn) -> tuple[list[Occupancy], list[tuple[datetime, datetime]]]:
     occupancies = []
-    for _ in range(draw(st.integers(0, 70))):  # past SWEEP_FROM too: both ways of pricing are checked
+    for _ in range(draw(st.integers(0, 70))):  # crowds too: both ways of pricing are checked
         start = draw(_minutes)
         length = draw(st.integers(1, 240))
         occupancies.append(
@@ -208,3 +208,8 @@ def test_slot_availability_equals_available_quantity_window_by_window(
     resources = [Bookable(1, capacity + 3), Bookable(2, capacity)]
     expected = [available_quantity(resources, occupancies, s, e, 6) for s, e in windows]
     assert slot_availability(resources, occupancies, windows, 6) == expected
+    # a grid (starts and ends running forward) is priced by bisection: the same answers
+    step, length = windows[0][1] - windows[0][0], timedelta(minutes=15 * capacity)
+    grid = [(_T0 + i * step, _T0 + i * step + length) for i in range(len(windows))]
+    expected = [available_quantity(resources, occupancies, s, e, 6) for s, e in grid]
+    assert slot_availability(resources, occupancies, grid, 6) == expected
