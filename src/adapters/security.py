@@ -1,8 +1,9 @@
-"""Password hashing (argon2id), secret hashing (SHA-256) and access tokens (JWT, HS256)."""
+"""Password hashing (argon2id), secret hashing (SHA-256), access tokens (JWT, HS256) and sealed secrets."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime, timedelta
 
 import anyio.to_thread
@@ -73,3 +74,28 @@ class JwtTokens:
             return int(claims["sub"])
         except (jwt.PyJWTError, ValueError, KeyError) as exc:
             raise Unauthorized("the access token is invalid or expired") from exc
+
+
+class SecretBox:
+    """Secrets the platform must use again (webhook signing secrets) sealed with AES-256-GCM under a key
+    derived from a process secret: a copy of the database alone cannot sign."""
+
+    def __init__(self, key_material: str) -> None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        key = HKDF(hashes.SHA256(), 32, salt=None, info=b"booking-platform secret box v1").derive(
+            key_material.encode()
+        )
+        self._aead = AESGCM(key)
+
+    def seal(self, secret: str) -> bytes:
+        nonce = os.urandom(12)
+        return b"\x01" + nonce + self._aead.encrypt(nonce, secret.encode(), b"secret box")
+
+    def open(self, sealed: bytes) -> str:
+        if sealed[:1] != b"\x01":
+            raise ValueError("not a sealed secret of this version")
+        nonce, body = sealed[1:13], sealed[13:]
+        return self._aead.decrypt(nonce, body, b"secret box").decode()

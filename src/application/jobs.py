@@ -10,6 +10,7 @@ from datetime import timedelta
 from application.checkout import Checkouts
 from application.outbox import DispatchOutbox, PurgeOutbox
 from application.ports import Clock, IdempotencyStore, Metrics, UnitOfWorkFactory
+from application.webhook_delivery import DeliverWebhooks, PurgeDeliveries
 from domain.errors import PaymentProviderError
 
 log = logging.getLogger("booking.jobs")
@@ -26,6 +27,7 @@ class Round:
     reconciled: int
     completed: int
     dispatched: int = 0
+    delivered: int = 0
 
 
 class BackgroundJobs:
@@ -38,9 +40,12 @@ class BackgroundJobs:
         metrics: Metrics,
         dispatch: DispatchOutbox,
         purge: PurgeOutbox,
+        deliver: DeliverWebhooks,
+        purge_deliveries: PurgeDeliveries,
     ) -> None:
         self.uow, self.clock, self.checkouts, self.idempotency = uow, clock, checkouts, idempotency
         self.metrics, self.dispatch, self.purge = metrics, dispatch, purge
+        self.deliver, self.purge_deliveries = deliver, purge_deliveries
 
     async def run_once(self) -> Round:
         done = Round(
@@ -50,6 +55,7 @@ class BackgroundJobs:
             await self.dispatch_events(),
         )
         await self.forget_old_keys()
+        await self.purge_deliveries()
         self.metrics.holds_expired(done.expired)
         self.metrics.payments_reconciled(done.reconciled)
         return done
@@ -97,13 +103,24 @@ class BackgroundJobs:
             await uow.commit()
         return len(ended)
 
-    async def dispatch_events(self) -> int:
+    async def dispatch_events(self, purge: bool = True) -> int:
         """Recorded events to their consumers, until none is due (a burst is drained in one round)."""
         total = 0
         while handled := await self.dispatch():
             total += handled
-        await self.purge()
+        if purge:
+            await self.purge()
         return total
+
+    async def notify(self) -> Round:
+        """The quick round, every second or so: recorded events fanned out, webhooks sent while any are
+        due (a burst is drained before the next pause)."""
+        dispatched = await self.dispatch_events(purge=False)
+        delivered = 0
+        while sent := await self.deliver():
+            delivered += sent
+            dispatched += await self.dispatch_events(purge=False)
+        return Round(0, 0, 0, dispatched, delivered)
 
     async def forget_old_keys(self) -> int:
         """Idempotency keys past their 24 hours: the table does not grow with history."""

@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 from application.payment_ports import Payments
 from domain.access import Role
@@ -15,6 +15,9 @@ from domain.allocation import Occupancy
 from domain.catalog import Organisation, Resource, ResourceType, StripeAccount
 from domain.identity import ApiKey, RefreshToken, User
 from domain.reservation import Reservation
+
+if TYPE_CHECKING:  # they use Page and PageRequest from here
+    from application.webhook_ports import WebhookDeliveries, WebhookEndpoints
 
 T = TypeVar("T")
 
@@ -322,6 +325,8 @@ class UnitOfWork(Protocol):
     reservations: Reservations
     payments: Payments
     outbox: Outbox
+    webhook_endpoints: WebhookEndpoints
+    webhook_deliveries: WebhookDeliveries
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -24,13 +24,24 @@ class Role(StrEnum):
 
 _RANK = {Role.VIEWER: 0, Role.STAFF: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
-SCOPES = frozenset({"reservations:read", "reservations:write", "catalog:read", "catalog:write"})
+SCOPES = frozenset(
+    {
+        "reservations:read",
+        "reservations:write",
+        "catalog:read",
+        "catalog:write",
+        "webhooks:read",
+        "webhooks:write",
+    }
+)
 # The least role a key's creator must hold for each scope to take effect.
 SCOPE_ROLE = {
     "reservations:read": Role.VIEWER,
     "reservations:write": Role.STAFF,
     "catalog:read": Role.VIEWER,
     "catalog:write": Role.ADMIN,
+    "webhooks:read": Role.ADMIN,
+    "webhooks:write": Role.ADMIN,
 }
 
 
@@ -69,3 +80,5 @@ RESERVATIONS_WRITE = Permission(Role.STAFF, "reservations:write")
 REFUNDS = Permission(Role.ADMIN, "reservations:write")  # money back beyond the policy: admins and owners
 CATALOG_READ = Permission(Role.VIEWER, "catalog:read")
 CATALOG_WRITE = Permission(Role.ADMIN, "catalog:write")
+WEBHOOKS_READ = Permission(Role.ADMIN, "webhooks:read")  # endpoints carry where the organisation's data goes
+WEBHOOKS_WRITE = Permission(Role.ADMIN, "webhooks:write")

@@ -32,6 +32,7 @@ from entrypoints.http.routes.public import SlugBookingController, TokenBookingCo
 from entrypoints.http.routes.reservations import ReservationsController
 from entrypoints.http.routes.sandbox import SandboxController
 from entrypoints.http.routes.system import health, metrics, ready
+from entrypoints.http.routes.webhooks import WebhookEndpointsController
 from entrypoints.http.strict import strict_request
 from entrypoints.settings import Settings
 from entrypoints.worker import work_forever
@@ -55,6 +56,7 @@ ROUTES: list[ControllerRouterHandler] = [
     StripeController,
     ConnectController,
     RefundsController,
+    WebhookEndpointsController,
 ]
 
 

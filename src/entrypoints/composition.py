@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.clock import SystemClock
 from adapters.heavy_work import ThreadedHeavyWork
 from adapters.metrics import PrometheusMetrics
+from adapters.outbound import HttpWebhookSender, OutboundGuard
 from adapters.payments.sandbox_gateway import SandboxGateway
 from adapters.payments.stripe_gateway import StripeGateway
 from adapters.postgres.idempotency import SqlIdempotencyStore
@@ -20,7 +23,7 @@ from adapters.postgres.public_reads import SqlPublicReads
 from adapters.postgres.schema import head_revision
 from adapters.postgres.uow import SqlUnitOfWork
 from adapters.postgres.urls import async_url
-from adapters.security import Argon2Passwords, JwtTokens, sha256_hex
+from adapters.security import Argon2Passwords, JwtTokens, SecretBox, sha256_hex
 from application.access import Authenticate
 from application.api_keys import ApiKeyAdmin
 from application.calendar import PublicCalendar
@@ -45,7 +48,11 @@ from application.reservations import (
 from application.retry import RetryCheckout
 from application.self_service import SelfService
 from application.storefront import Storefronts
+from application.webhook_delivery import DeliverWebhooks, FanOutWebhooks, PurgeDeliveries
+from application.webhook_endpoints import WebhookAdmin
 from application.webhooks import HandleProviderEvent
+from domain.reservation import Reservation
+from entrypoints.http import present
 from entrypoints.settings import Settings
 
 
@@ -77,6 +84,7 @@ class UseCases:
     self_service: SelfService
     handle_provider_event: HandleProviderEvent
     jobs: BackgroundJobs
+    webhooks: WebhookAdmin
 
 
 @dataclass
@@ -92,11 +100,14 @@ class Runtime:
     uow: UnitOfWorkFactory
     idempotency: SqlIdempotencyStore
     schema_head: str | None = None  # the migration this code expects the database at
+    closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
         close = getattr(self.gateway, "close", None)
         if close is not None:
             await close()
+        for more in self.closing:
+            await more()
         await self.engine.dispose()
 
 
@@ -145,11 +156,13 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings)
     read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
+    box = SecretBox(settings.sealing_key)
+
     def uow() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, box)
 
     def single_statement() -> UnitOfWork:
-        return SqlUnitOfWork(read_engine, transactional=False)
+        return SqlUnitOfWork(read_engine, box, transactional=False)
 
     clock, metrics, gateway = SystemClock(), PrometheusMetrics(), make_gateway(settings, engine)
     tokens = JwtTokens(
@@ -166,6 +179,8 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     cashier = Cashier(gateway, clock)
     checkouts = Checkouts(uow, gateway, clock, cashier, terms)
+    guard = OutboundGuard(settings.outbound_allow_private)
+    sender = HttpWebhookSender(guard)
     use_cases = UseCases(
         authenticate=Authenticate(uow, clock, tokens, sha256_hex),
         accounts=Accounts(uow, clock, Argon2Passwords(), tokens, sha256_hex),
@@ -197,10 +212,28 @@ def build_runtime(settings: Settings) -> Runtime:
             checkouts,
             idempotency,
             metrics,
-            DispatchOutbox(uow, clock, [CountEvents(metrics)]),
+            DispatchOutbox(uow, clock, [CountEvents(metrics), FanOutWebhooks(webhook_document)]),
             PurgeOutbox(uow, clock),
+            DeliverWebhooks(uow, clock, sender, settings.webhook_retry_scale),
+            PurgeDeliveries(uow, clock),
         ),
+        webhooks=WebhookAdmin(uow, clock, guard, allow_http=not settings.production),
     )
     return Runtime(
-        settings, engine, read_engine, use_cases, gateway, tokens, uow, idempotency, head_revision()
+        settings,
+        engine,
+        read_engine,
+        use_cases,
+        gateway,
+        tokens,
+        uow,
+        idempotency,
+        head_revision(),
+        closing=[sender.close],
     )
+
+
+def webhook_document(reservation: Reservation) -> dict[str, Any]:
+    """A webhook's `data.reservation`: the staff reservation resource, as its JSON values."""
+    document: dict[str, Any] = msgspec.to_builtins(present.reservation(reservation))
+    return document

@@ -67,6 +67,14 @@ class Settings:
     worker_interval_seconds: int = 10
     log_level: str = "INFO"
     metrics_token: str | None = None
+    outbound_allow_private: bool = True
+    webhook_retry_scale: float = 1.0  # < 1 runs the retry schedule faster (tests); production keeps 1
+    data_encryption_key: str | None = None  # seals stored secrets; derived from JWT_SECRET when unset
+
+    @property
+    def sealing_key(self) -> str:
+        """What stored secrets (webhook signing secrets) are sealed under."""
+        return self.data_encryption_key or "jwt:" + self.jwt_secret
 
     @property
     def production(self) -> bool:
@@ -99,6 +107,10 @@ class Settings:
             found.append("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
         if not 1 <= self.worker_interval_seconds <= 3600:
             found.append("WORKER_INTERVAL_SECONDS must be between 1 and 3600")
+        if not 0 < self.webhook_retry_scale <= 1 or (self.production and self.webhook_retry_scale != 1):
+            found.append("WEBHOOK_RETRY_SCALE must be above 0 and at most 1, and 1 in production")
+        if self.production and self.data_encryption_key is not None and len(self.data_encryption_key) < 32:
+            found.append("DATA_ENCRYPTION_KEY must be at least 32 bytes in production")
         for cidr in self.trusted_proxies:
             try:
                 ipaddress.ip_network(cidr, strict=False)
@@ -177,6 +189,16 @@ class _Reader:
             return int(value)
         except ValueError:
             self.problems.append(f"{name} must be an integer, not {value!r}")
+            return default
+
+    def number(self, name: str, default: float) -> float:
+        value = self.env.get(name)
+        if not value:
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            self.problems.append(f"{name} must be a number, not {value!r}")
             return default
 
     def items(self, name: str) -> tuple[str, ...]:
@@ -258,6 +280,9 @@ def from_env(
         worker_interval_seconds=read.integer("WORKER_INTERVAL_SECONDS", 10),
         log_level=(read.text("LOG_LEVEL") or "INFO").upper(),
         metrics_token=read.text("METRICS_TOKEN"),
+        outbound_allow_private=read.boolean("OUTBOUND_ALLOW_PRIVATE", not production),
+        webhook_retry_scale=read.number("WEBHOOK_RETRY_SCALE", 1.0),
+        data_encryption_key=read.text("DATA_ENCRYPTION_KEY"),
     )
     found = read.problems + settings.problems(serving)
     if found:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from application.jobs import BackgroundJobs
@@ -14,29 +15,54 @@ from entrypoints.settings import Settings
 
 log = logging.getLogger("booking.worker")
 INTERVAL_SECONDS = 10.0
+QUICK_SECONDS = 1.0  # how soon a recorded event leaves as a webhook
 
 
 async def work_forever(
-    jobs: BackgroundJobs, interval: float = INTERVAL_SECONDS, stop: asyncio.Event | None = None
+    jobs: BackgroundJobs,
+    interval: float = INTERVAL_SECONDS,
+    stop: asyncio.Event | None = None,
+    quick: float = QUICK_SECONDS,
 ) -> None:
-    """Run the jobs every `interval` seconds until stopped; a failing round is logged and retried."""
+    """Run the jobs every `interval` seconds, and the notifications (events fanned out, webhooks sent)
+    every `quick` seconds, until stopped; a failing round is logged and retried."""
     stop = stop or asyncio.Event()
+    await asyncio.gather(_every(interval, stop, _jobs(jobs)), _every(quick, stop, _notify(jobs)))
+
+
+def _jobs(jobs: BackgroundJobs) -> Callable[[], Awaitable[None]]:
+    async def round_() -> None:
+        done = await jobs.run_once()
+        if done.expired or done.reconciled or done.completed or done.dispatched:
+            log.info(
+                "jobs: %s holds expired, %s payments reconciled, %s reservations completed, "
+                "%s events dispatched",
+                done.expired,
+                done.reconciled,
+                done.completed,
+                done.dispatched,
+            )
+
+    return round_
+
+
+def _notify(jobs: BackgroundJobs) -> Callable[[], Awaitable[None]]:
+    async def round_() -> None:
+        done = await jobs.notify()
+        if done.delivered:
+            log.info("webhooks: %s attempts made, %s events dispatched", done.delivered, done.dispatched)
+
+    return round_
+
+
+async def _every(seconds: float, stop: asyncio.Event, work: Callable[[], Awaitable[None]]) -> None:
     while not stop.is_set():
         try:
-            done = await jobs.run_once()
-            if done.expired or done.reconciled or done.completed or done.dispatched:
-                log.info(
-                    "jobs: %s holds expired, %s payments reconciled, %s reservations completed, "
-                    "%s events dispatched",
-                    done.expired,
-                    done.reconciled,
-                    done.completed,
-                    done.dispatched,
-                )
+            await work()
         except Exception:
             log.exception("a round of background jobs failed; trying again next round")
         with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 async def run_worker(settings: Settings) -> None:

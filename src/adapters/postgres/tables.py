@@ -488,3 +488,53 @@ outbox_consumptions = Table(
     Column("last_error", Text, nullable=True),
     Column("next_attempt_at", DateTimeUTC(timezone=True), nullable=True),
 )
+
+# Where an organisation's systems are told of events; the signing secrets sealed (security.SecretBox).
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", ARRAY(Text), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("enabled", Boolean, nullable=False, server_default="true"),
+    Column("secret_sealed", LargeBinary, nullable=False),
+    Column("previous_secret_sealed", LargeBinary, nullable=True),
+    Column("previous_secret_until", DateTimeUTC(timezone=True), nullable=True),
+    Column("failing_since", DateTimeUTC(timezone=True), nullable=True),
+    _created(),
+    _updated(),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+    UniqueConstraint("organisation_id", "id", name="uq_webhook_endpoints_organisation_id_id"),
+)
+
+# One event on its way to one endpoint: the body signed at each attempt, how the last attempt went.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("endpoint_id", BigInteger, nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("response_status", SmallInteger, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Integer, nullable=True),
+    Column("next_attempt_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("claimed_until", DateTimeUTC(timezone=True), nullable=True),
+    _created(),
+    _updated(),
+    ForeignKeyConstraint(
+        ["organisation_id", "endpoint_id"],
+        ["webhook_endpoints.organisation_id", "webhook_endpoints.id"],
+        ondelete="CASCADE",
+    ),
+    CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"),
+    Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),
+    Index("ix_webhook_deliveries_updated_at", "updated_at", postgresql_where=text("status <> 'pending'")),
+)

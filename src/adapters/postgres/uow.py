@@ -19,6 +19,8 @@ from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefre
 from adapters.postgres.outbox import PendingEvents, SqlOutbox
 from adapters.postgres.payment_repo import SqlPayments
 from adapters.postgres.reservation_repo import SqlReservations
+from adapters.postgres.webhook_repo import SqlWebhookDeliveries, SqlWebhookEndpoints
+from adapters.security import SecretBox
 from application.payment_ports import Payments
 from application.ports import (
     ApiKeys,
@@ -31,6 +33,7 @@ from application.ports import (
     ResourceTypes,
     Users,
 )
+from application.webhook_ports import WebhookDeliveries, WebhookEndpoints
 from domain.errors import Unavailable
 
 
@@ -45,9 +48,12 @@ class SqlUnitOfWork:
     reservations: Reservations
     payments: Payments
     outbox: Outbox
+    webhook_endpoints: WebhookEndpoints
+    webhook_deliveries: WebhookDeliveries
 
-    def __init__(self, engine: AsyncEngine, transactional: bool = True) -> None:
+    def __init__(self, engine: AsyncEngine, box: SecretBox, transactional: bool = True) -> None:
         self._engine = engine
+        self._box = box
         self._transactional = transactional
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
@@ -70,6 +76,8 @@ class SqlUnitOfWork:
         self.reservations = SqlReservations(conn, self._pending, autocommit=not self._transactional)
         self.payments = SqlPayments(conn)
         self.outbox = self._outbox = SqlOutbox(conn)
+        endpoints = SqlWebhookEndpoints(conn, self._box)
+        self.webhook_endpoints, self.webhook_deliveries = endpoints, SqlWebhookDeliveries(conn, endpoints)
         return self
 
     @asynccontextmanager

@@ -31,6 +31,7 @@ from domain.events import ReservationEvent
 from domain.payment import Payment, Refund
 from domain.reservation import Reservation
 from domain.status import HOLDING, ReservationStatus
+from tests.unit.application.fake_webhooks import FakeWebhookDeliveries, FakeWebhookEndpoints, WebhookWorld
 
 T = TypeVar("T")
 NOW = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
@@ -65,6 +66,7 @@ class World:
     outbox: list[tuple[int, str]] = field(default_factory=list)  # (reservation id, event type)
     commits: int = 0
     ids: Any = field(default_factory=lambda: itertools.count(1))
+    webhooks: WebhookWorld = field(default_factory=WebhookWorld)
 
     def next_id(self) -> int:
         return int(next(self.ids))
@@ -372,7 +374,14 @@ class FakeOutbox:
 
 
 class FakeUnitOfWork:
-    def __init__(self, world: World, outbox: FakeOutbox | None = None, autocommit: bool = False) -> None:
+    def __init__(
+        self,
+        world: World,
+        outbox: FakeOutbox | None = None,
+        autocommit: bool = False,
+        clock: FixedClock | None = None,
+    ) -> None:
+        self.clock = clock or FixedClock()
         self.shared = world
         self.outbox_fake = outbox or FakeOutbox([], {})
         self.autocommit = autocommit  # the hot path's single statement: it commits itself
@@ -390,6 +399,8 @@ class FakeUnitOfWork:
         self.resources = FakeResources(self.world)
         self.reservations = FakeReservations(self.world, self.pending)
         self.payments = FakePayments(self.world)
+        self.webhook_endpoints = FakeWebhookEndpoints(self.world)
+        self.webhook_deliveries = FakeWebhookDeliveries(self.world, self.clock.now)
 
     async def __aexit__(self, exc_type: object, *exc: object) -> None:
         if self.autocommit and exc_type is None:

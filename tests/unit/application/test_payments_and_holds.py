@@ -18,6 +18,7 @@ from application.public_booking import PublicReserve, ReserveRequest
 from application.reservations import DeleteReservation
 from application.retry import RetryCheckout
 from application.storefront import Entry
+from application.webhook_delivery import DeliverWebhooks, PurgeDeliveries
 from application.webhooks import HandleProviderEvent
 from domain.access import Role
 from domain.errors import Forbidden, PaymentProviderError, RefundExceedsPayment, RetryNotPossible
@@ -25,6 +26,7 @@ from domain.payment import Payment
 from domain.status import PaymentStatus, ReservationStatus
 from domain.stays import When
 from tests.unit.application.factories import Shop, staff
+from tests.unit.application.fake_webhooks import FakeReceiver
 from tests.unit.application.fakes import NOW, FakeGateway, FakeMetrics, FakeReads, FixedClock, uow_factory
 
 S, P = ReservationStatus, PaymentStatus
@@ -241,6 +243,8 @@ async def test_the_worker_expires_lapsed_holds_completes_past_bookings_and_dispa
         w.metrics,
         DispatchOutbox(w.uow, w.clock, []),
         PurgeOutbox(w.uow, w.clock),
+        DeliverWebhooks(w.uow, w.clock, FakeReceiver()),
+        PurgeDeliveries(w.uow, w.clock),
     )
     done = await jobs.run_once()
     assert (done.expired, done.completed) == (1, 1)
