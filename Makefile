@@ -36,6 +36,7 @@ check: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.webhooks
 
 lock:
 	uv pip compile pyproject.toml --extra build --generate-hashes --universal --python-version 3.11 -o requirements.lock

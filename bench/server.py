@@ -46,20 +46,25 @@ def fresh_database() -> str:
 
 
 class BenchServer:
-    def __init__(self, database_url: str, workers: int = 1) -> None:
+    def __init__(self, database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ) | {
-            "APP_ENV": "test",
-            "DATABASE_URL": database_url,
-            "JWT_SECRET": secrets.token_urlsafe(48),
-            "RATE_LIMIT_ENABLED": "false",
-            "LOG_LEVEL": "WARNING",
-            "PUBLIC_BASE_URL": self.url,
-        }
+        env = (
+            dict(os.environ)
+            | {
+                "APP_ENV": "test",
+                "DATABASE_URL": database_url,
+                "JWT_SECRET": secrets.token_urlsafe(48),
+                "RATE_LIMIT_ENABLED": "false",
+                "LOG_LEVEL": "WARNING",
+                "PUBLIC_BASE_URL": self.url,
+            }
+            | (extra_env or {})
+        )
+        self.env = env
         subprocess.run([str(BIN / "booking"), "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         self.log = (ROOT / ".booking" / "bench-serve.log").open("wb")
         self.process = subprocess.Popen(

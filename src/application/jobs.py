@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.checkout import Checkouts
+from application.mail import PurgeMail, RemindCustomers, SendMail
 from application.outbox import DispatchOutbox, PurgeOutbox
 from application.ports import Clock, IdempotencyStore, Metrics, UnitOfWorkFactory
 from application.webhook_delivery import DeliverWebhooks, PurgeDeliveries
@@ -42,10 +43,15 @@ class BackgroundJobs:
         purge: PurgeOutbox,
         deliver: DeliverWebhooks,
         purge_deliveries: PurgeDeliveries,
+        *,
+        send_mail: SendMail | None = None,
+        remind: RemindCustomers | None = None,
+        purge_mail: PurgeMail | None = None,
     ) -> None:
         self.uow, self.clock, self.checkouts, self.idempotency = uow, clock, checkouts, idempotency
         self.metrics, self.dispatch, self.purge = metrics, dispatch, purge
         self.deliver, self.purge_deliveries = deliver, purge_deliveries
+        self.send_mail, self.remind, self.purge_mail = send_mail, remind, purge_mail
 
     async def run_once(self) -> Round:
         done = Round(
@@ -54,8 +60,12 @@ class BackgroundJobs:
             await self.complete_past(),
             await self.dispatch_events(),
         )
+        if self.remind is not None:
+            await self.remind()
         await self.forget_old_keys()
         await self.purge_deliveries()
+        if self.purge_mail is not None:
+            await self.purge_mail()
         self.metrics.holds_expired(done.expired)
         self.metrics.payments_reconciled(done.reconciled)
         return done
@@ -113,13 +123,16 @@ class BackgroundJobs:
         return total
 
     async def notify(self) -> Round:
-        """The quick round, every second or so: recorded events fanned out, webhooks sent while any are
-        due (a burst is drained before the next pause)."""
+        """The quick round, every second or so: recorded events fanned out, webhooks and e-mails sent while
+        any are due (a burst is drained before the next pause)."""
         dispatched = await self.dispatch_events(purge=False)
         delivered = 0
         while sent := await self.deliver():
             delivered += sent
             dispatched += await self.dispatch_events(purge=False)
+        if self.send_mail is not None:
+            while mailed := await self.send_mail():
+                delivered += mailed
         return Round(0, 0, 0, dispatched, delivered)
 
     async def forget_old_keys(self) -> int:

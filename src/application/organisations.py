@@ -12,13 +12,16 @@ from domain.cancellation import DEFAULT_POLICY, PolicyTier, validate_policy
 from domain.catalog import (
     Organisation,
     validate_bps,
+    validate_brand_color,
     validate_currency,
+    validate_description,
     validate_hours,
+    validate_locale,
     validate_slug,
     validate_timezone,
 )
 from domain.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
-from domain.identity import Caller, validate_name
+from domain.identity import Caller, validate_email, validate_name
 
 SETTINGS = (
     "name",
@@ -29,6 +32,10 @@ SETTINGS = (
     "cancellation_policy",
     "public_booking_enabled",
     "reschedule_min_hours_before",
+    "locale",
+    "notification_email",
+    "description",
+    "brand_color",
 )
 
 
@@ -43,6 +50,10 @@ class NewOrganisation:
     cancellation_policy: tuple[PolicyTier, ...] | None = None
     public_booking_enabled: bool = True
     reschedule_min_hours_before: int = 24
+    locale: str = "en"
+    notification_email: str | None = None
+    description: str | None = None
+    brand_color: str | None = None
 
 
 def _validated(org: Organisation) -> Organisation:
@@ -56,6 +67,14 @@ def _validated(org: Organisation) -> Organisation:
         tax_bps=validate_bps(org.tax_bps, "taxBps"),
         cancellation_policy=validate_policy(org.cancellation_policy),
         reschedule_min_hours_before=validate_hours(org.reschedule_min_hours_before),
+        locale=validate_locale(org.locale),
+        notification_email=(
+            None
+            if org.notification_email is None
+            else validate_email(org.notification_email, "notificationEmail")
+        ),
+        description=validate_description(org.description),
+        brand_color=validate_brand_color(org.brand_color),
     )
 
 
@@ -106,6 +125,10 @@ class OrganisationAdmin:
                 policy,
                 new.public_booking_enabled,
                 new.reschedule_min_hours_before,
+                locale=new.locale,
+                notification_email=new.notification_email,
+                description=new.description,
+                brand_color=new.brand_color,
             )
         )
         async with self.uow() as uow:

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
+from application.mail_ports import MailQueue, Reminders
 from application.payment_ports import Payments
 from domain.access import Role
 from domain.allocation import Occupancy
@@ -327,6 +328,8 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     webhook_endpoints: WebhookEndpoints
     webhook_deliveries: WebhookDeliveries
+    outgoing_mail: MailQueue
+    reminders: Reminders
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -62,6 +62,28 @@ def validate_hours(value: int, field_name: str = "rescheduleMinHoursBefore") -> 
     return value
 
 
+LOCALES = ("en", "de")
+BRAND_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def validate_locale(locale: str) -> str:
+    if locale not in LOCALES:
+        raise InvalidInput(f"one of {', '.join(LOCALES)}", "locale")
+    return locale
+
+
+def validate_brand_color(color: str | None) -> str | None:
+    if color is not None and not BRAND_COLOR.match(color):
+        raise InvalidInput("a colour as #rrggbb", "brandColor")
+    return color.lower() if color else color
+
+
+def validate_description(text: str | None, longest: int = 2000) -> str | None:
+    if text is not None and len(text) > longest:
+        raise InvalidInput(f"at most {longest} characters", "description")
+    return text
+
+
 @dataclass(frozen=True)
 class StripeAccount:
     """The organisation's connected Stripe account as Stripe last described it."""
@@ -96,6 +118,10 @@ class Organisation:
     stripe: StripeAccount = field(default_factory=StripeAccount)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    locale: str = "en"  # the language of its e-mails and booking pages
+    notification_email: str | None = None  # where it is told of customers' bookings and cancellations
+    description: str | None = None
+    brand_color: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -12,10 +12,10 @@ from domain.errors import InvalidInput
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
-def validate_email(email: str) -> str:
+def validate_email(email: str, field_name: str = "email") -> str:
     """A plausible address of at most 254 characters."""
     if len(email) > 254 or not EMAIL.match(email):
-        raise InvalidInput("a valid e-mail address", "email")
+        raise InvalidInput("a valid e-mail address", field_name)
     return email
 
 

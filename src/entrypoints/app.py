@@ -24,6 +24,7 @@ from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesController
+from entrypoints.http.routes.dev_mail import DevMailController
 from entrypoints.http.routes.identity import ApiKeysController, AuthController, UsersController
 from entrypoints.http.routes.manage import ManageController
 from entrypoints.http.routes.organisations import OrganisationsController
@@ -126,6 +127,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         security=[{"BearerToken": []}, {"ApiKey": []}],
     )
     routes = [*ROUTES, SandboxController] if settings.payments_provider == "sandbox" else ROUTES
+    if not settings.production and not settings.smtp_url:
+        routes = [*routes, DevMailController]  # development: the mail that was written, not sent
     return BookingApp(
         edge={"cors_origins": settings.cors_origins, "production": settings.production},
         route_handlers=routes,

@@ -7,13 +7,17 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.calendar import IcsWriter
 from adapters.clock import SystemClock
 from adapters.heavy_work import ThreadedHeavyWork
+from adapters.mail.composer import TemplateComposer
+from adapters.mail.senders import FolderSender, SmtpSender
 from adapters.metrics import PrometheusMetrics
 from adapters.outbound import HttpWebhookSender, OutboundGuard
 from adapters.payments.sandbox_gateway import SandboxGateway
@@ -33,6 +37,8 @@ from application.checkout import Checkouts, CheckoutStatus, CheckoutTerms, Manag
 from application.connect import StripeConnect
 from application.identity import Accounts
 from application.jobs import BackgroundJobs
+from application.mail import FindBooking, PurgeMail, QueueMail, RemindCustomers, SendMail
+from application.mail_ports import MailSender
 from application.organisations import OrganisationAdmin
 from application.outbox import CountEvents, DispatchOutbox, PurgeOutbox
 from application.payment_ports import PaymentGateway
@@ -85,6 +91,7 @@ class UseCases:
     handle_provider_event: HandleProviderEvent
     jobs: BackgroundJobs
     webhooks: WebhookAdmin
+    find_booking: FindBooking
 
 
 @dataclass
@@ -181,6 +188,21 @@ def build_runtime(settings: Settings) -> Runtime:
     checkouts = Checkouts(uow, gateway, clock, cashier, terms)
     guard = OutboundGuard(settings.outbound_allow_private)
     sender = HttpWebhookSender(guard)
+
+    def manage_url(reservation: Reservation) -> str | None:
+        nonce = reservation.manage_token_nonce
+        return f"{settings.public_base_url}/manage/{manage_tokens.token(nonce)}" if nonce else None
+
+    send_mail = SendMail(
+        uow,
+        clock,
+        TemplateComposer(),
+        mail_sender(settings),
+        IcsWriter(),
+        manage_url,
+        settings.mail_from,
+        settings.mail_retry_scale,
+    )
     use_cases = UseCases(
         authenticate=Authenticate(uow, clock, tokens, sha256_hex),
         accounts=Accounts(uow, clock, Argon2Passwords(), tokens, sha256_hex),
@@ -212,12 +234,16 @@ def build_runtime(settings: Settings) -> Runtime:
             checkouts,
             idempotency,
             metrics,
-            DispatchOutbox(uow, clock, [CountEvents(metrics), FanOutWebhooks(webhook_document)]),
+            DispatchOutbox(uow, clock, [CountEvents(metrics), FanOutWebhooks(webhook_document), QueueMail()]),
             PurgeOutbox(uow, clock),
             DeliverWebhooks(uow, clock, sender, settings.webhook_retry_scale),
             PurgeDeliveries(uow, clock),
+            send_mail=send_mail,
+            remind=RemindCustomers(uow, clock),
+            purge_mail=PurgeMail(uow, clock),
         ),
         webhooks=WebhookAdmin(uow, clock, guard, allow_http=not settings.production),
+        find_booking=FindBooking(uow, clock),
     )
     return Runtime(
         settings,
@@ -231,6 +257,13 @@ def build_runtime(settings: Settings) -> Runtime:
         head_revision(),
         closing=[sender.close],
     )
+
+
+def mail_sender(settings: Settings) -> MailSender:
+    """SMTP when SMTP_URL is set; otherwise (development only: production refuses) .eml files in a folder."""
+    if settings.smtp_url:
+        return SmtpSender(settings.smtp_url)
+    return FolderSender(Path(settings.mail_folder))
 
 
 def webhook_document(reservation: Reservation) -> dict[str, Any]:

@@ -70,6 +70,14 @@ class Settings:
     outbound_allow_private: bool = True
     webhook_retry_scale: float = 1.0  # < 1 runs the retry schedule faster (tests); production keeps 1
     data_encryption_key: str | None = None  # seals stored secrets; derived from JWT_SECRET when unset
+    smtp_url: str | None = None
+    mail_retry_scale: float = 1.0  # like webhook_retry_scale, for refused e-mail
+    mail_from_address: str | None = None
+    mail_folder: str = ".booking/mail"  # development without SMTP_URL: messages land here
+
+    @property
+    def mail_from(self) -> str:
+        return self.mail_from_address or f"bookings@{urlsplit(self.public_base_url).hostname or 'localhost'}"
 
     @property
     def sealing_key(self) -> str:
@@ -109,6 +117,12 @@ class Settings:
             found.append("WORKER_INTERVAL_SECONDS must be between 1 and 3600")
         if not 0 < self.webhook_retry_scale <= 1 or (self.production and self.webhook_retry_scale != 1):
             found.append("WEBHOOK_RETRY_SCALE must be above 0 and at most 1, and 1 in production")
+        if not 0 < self.mail_retry_scale <= 1 or (self.production and self.mail_retry_scale != 1):
+            found.append("MAIL_RETRY_SCALE must be above 0 and at most 1, and 1 in production")
+        if self.production and not self.smtp_url:
+            found.append("production needs SMTP_URL: customers must be told of their bookings")
+        if self.smtp_url:
+            found += _smtp_problems(self.smtp_url)
         if self.production and self.data_encryption_key is not None and len(self.data_encryption_key) < 32:
             found.append("DATA_ENCRYPTION_KEY must be at least 32 bytes in production")
         for cidr in self.trusted_proxies:
@@ -228,6 +242,17 @@ def _rate_limits(read: _Reader) -> dict[str, str]:
     return limits
 
 
+def _smtp_problems(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a malformed port raises here
+    except ValueError:
+        return ["SMTP_URL is not a URL"]
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        return ["SMTP_URL must be smtp://[user:pass@]host:port or smtps://[user:pass@]host:port"]
+    return []
+
+
 def _redirect_hosts(read: _Reader, production: bool, public_base_url: str) -> tuple[str, ...]:
     hosts = read.items("ALLOWED_REDIRECT_HOSTS")
     own = urlsplit(public_base_url).hostname
@@ -283,6 +308,10 @@ def from_env(
         outbound_allow_private=read.boolean("OUTBOUND_ALLOW_PRIVATE", not production),
         webhook_retry_scale=read.number("WEBHOOK_RETRY_SCALE", 1.0),
         data_encryption_key=read.text("DATA_ENCRYPTION_KEY"),
+        smtp_url=read.text("SMTP_URL"),
+        mail_retry_scale=read.number("MAIL_RETRY_SCALE", 1.0),
+        mail_from_address=read.text("MAIL_FROM"),
+        mail_folder=str((state_dir or Path.cwd() / ".booking") / "mail"),
     )
     found = read.problems + settings.problems(serving)
     if found:

@@ -179,9 +179,31 @@ PUBLIC_CASES |= {
     ),
 }
 
+HOOK = "/api/webhook-endpoints/{}"
+CASES |= {
+    "POST /api/webhook-endpoints": None,  # type: ignore[dict-item]  # creates in B's own organisation
+    "GET /api/webhook-endpoints/{endpoint_id}": lambda s, i: s.get(HOOK.format(i["hook"])),
+    "PATCH /api/webhook-endpoints/{endpoint_id}": lambda s, i: s.patch(
+        HOOK.format(i["hook"]), json={"description": "mine"}
+    ),
+    "DELETE /api/webhook-endpoints/{endpoint_id}": lambda s, i: s.delete(HOOK.format(i["hook"])),
+    "POST /api/webhook-endpoints/{endpoint_id}/rotate-secret": lambda s, i: s.post(
+        HOOK.format(i["hook"]) + "/rotate-secret"
+    ),
+    "POST /api/webhook-endpoints/{endpoint_id}/ping": lambda s, i: s.post(HOOK.format(i["hook"]) + "/ping"),
+    "GET /api/webhook-endpoints/{endpoint_id}/deliveries": lambda s, i: s.get(
+        HOOK.format(i["hook"]) + "/deliveries"
+    ),
+    "POST /api/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver": lambda s, i: s.post(
+        HOOK.format(i["hook"]) + f"/deliveries/{i['delivery']}/redeliver"
+    ),
+}
+
 # Creating a type names no id of A's; B's type is made in B's organisation (checked in test_lists_show_only_mine).
 CASES = {k: v for k, v in CASES.items() if v is not None}
 EXEMPT["POST /api/resource-types"] = "creates in the caller's own organisation"
+EXEMPT["POST /api/webhook-endpoints"] = "creates in the caller's own organisation"
+EXEMPT["GET /api/webhook-endpoints"] = "lists the active organisation's endpoints (checked below)"
 
 
 def app_routes(client: httpx.Client) -> set[str]:
@@ -219,6 +241,9 @@ def world(server: Any) -> World:
         json=soon | CUSTOMER | {"resourceTypeId": paid["id"]},
     )
     assert held.status_code == 201, held.text
+    hook = a.ok("POST", "/api/webhook-endpoints", 201, json={"url": "http://127.0.0.1:9/a", "events": ["*"]})
+    a.ok("POST", HOOK.format(hook["id"]) + "/ping", 202)
+    delivery = a.ok("GET", HOOK.format(hook["id"]) + "/deliveries")["data"][0]
     b = with_organisation(client)
     b_type = b.resource_type()
     b_room = b.resource(b_type["id"])
@@ -234,6 +259,8 @@ def world(server: Any) -> World:
         "resource": resource["id"],
         "reservation": reservation["id"],
         "key": key["id"],
+        "hook": hook["id"],
+        "delivery": delivery["id"],
         "b_email": b.email,
     }
     return World(a, b, ids)
@@ -294,6 +321,13 @@ def test_a_is_untouched_and_lists_show_only_mine(world: World) -> None:
     assert a.ok("GET", f"/api/organisations/{a.organisation_id}")["taxBps"] == 0
     assert a.ok("GET", f"/api/organisations/{a.organisation_id}/members")["pagination"]["total"] == 2
     assert len(a.ok("GET", "/api/api-keys")["data"]) == 1
+    hook = a.ok("GET", HOOK.format(world.ids["hook"]))
+    assert hook["enabled"]
+    assert hook["description"] != "mine"
+    assert (
+        len(a.ok("GET", HOOK.format(world.ids["hook"]) + "/deliveries")["data"]) == 1
+    )  # no ping, no redelivery by B
+    assert b.ok("GET", "/api/webhook-endpoints")["data"] == []
     for path in ("/api/reservations", "/api/resource-types", "/api/resources"):
         listed = b.ok("GET", path)["data"]
         assert all(item["organisationId"] == b.organisation_id for item in listed), path

@@ -100,10 +100,12 @@ def test_production_with_everything_set_starts(tmp_path: Path) -> None:
             "STRIPE_WEBHOOK_SECRET": "whsec_x",
             "METRICS_TOKEN": "m" * 32,
             "PUBLIC_BASE_URL": "https://book.example",
+            "SMTP_URL": "smtp://mailer:secret@mail.book.example:587",
         },
         state_dir=tmp_path,
     )
     assert settings.production
+    assert settings.mail_from == "bookings@book.example"
     assert settings.allowed_redirect_hosts == ()  # production allows only what it is told
     assert not (tmp_path / "jwt-secret").exists()  # production never invents a secret
 
@@ -120,6 +122,7 @@ def test_production_lists_every_refusal_at_once(tmp_path: Path) -> None:
         "STRIPE_SECRET_KEY",
         "STRIPE_WEBHOOK_SECRET",
         "METRICS_TOKEN",
+        "SMTP_URL",
         "HOLD_MINUTES",
     ):
         assert complaint in message, complaint

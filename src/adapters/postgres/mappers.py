@@ -19,7 +19,18 @@ def event_payload(event: ReservationEvent, reservation: Reservation) -> dict[str
     """What the outbox keeps of an event: its own fields, and where the reservation stood."""
     values = ((f.name, getattr(event, f.name)) for f in fields(event) if f.name != "occurred_at")
     kept = {name: value.isoformat() if isinstance(value, datetime) else value for name, value in values}
-    return kept | {"status": reservation.status.value, "payment_status": reservation.payment_status.value}
+    stood = {
+        "status": reservation.status.value,
+        "payment_status": reservation.payment_status.value,
+        "start_time": reservation.start_time.isoformat(),
+        "end_time": reservation.end_time.isoformat(),
+    }
+    if reservation.stay is not None:
+        stood |= {
+            "stay_first": reservation.stay.first.isoformat(),
+            "stay_last": reservation.stay.last.isoformat(),
+        }
+    return kept | stood
 
 
 def policy_to_json(tiers: tuple[PolicyTier, ...]) -> list[dict[str, int]]:
@@ -77,6 +88,10 @@ def organisation(row: Mapping[Any, Any]) -> Organisation:
         ),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        locale=row["locale"],
+        notification_email=row["notification_email"],
+        description=row["description"],
+        brand_color=row["brand_color"],
     )
 
 
@@ -91,6 +106,10 @@ def organisation_values(org: Organisation) -> dict[str, Any]:
         "cancellation_policy": policy_to_json(org.cancellation_policy),
         "public_booking_enabled": org.public_booking_enabled,
         "reschedule_min_hours_before": org.reschedule_min_hours_before,
+        "locale": org.locale,
+        "notification_email": org.notification_email,
+        "description": org.description,
+        "brand_color": org.brand_color,
     }
 
 

@@ -67,7 +67,9 @@ _VIEW = """
            org.stripe_account_id AS o_stripe_account_id,
            org.charges_enabled AS o_charges_enabled, org.payouts_enabled AS o_payouts_enabled,
            org.details_submitted AS o_details_submitted, org.created_at AS o_created_at,
-           org.updated_at AS o_updated_at,
+           org.updated_at AS o_updated_at, org.locale AS o_locale,
+           org.notification_email AS o_notification_email, org.description AS o_description,
+           org.brand_color AS o_brand_color,
            rt.*, r.*, a.*, (SELECT id FROM tok) AS token_resource_id
       FROM org, rt,
            LATERAL (SELECT array_agg(id ORDER BY id) AS r_id, array_agg(name ORDER BY id) AS r_name,
@@ -98,6 +100,10 @@ ORGANISATION_COLUMNS = (
     "details_submitted",
     "created_at",
     "updated_at",
+    "locale",
+    "notification_email",
+    "description",
+    "brand_color",
 )
 _json = msgspec.json.Decoder()
 

@@ -102,7 +102,14 @@ organisations = Table(
     _updated(),
     Column("reschedule_min_hours_before", Integer, nullable=False, server_default="24"),
     CheckConstraint("service_fee_bps BETWEEN 0 AND 10000", name="service_fee_bps"),
+    Column("locale", Text, nullable=False, server_default="en"),
+    Column("notification_email", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("brand_color", Text, nullable=True),
+    Column("feed_nonce", Text, nullable=True),
+    Column("feed_token_hash", Text, nullable=True, unique=True),
     CheckConstraint("reschedule_min_hours_before BETWEEN 0 AND 8760", name="reschedule_min_hours_before"),
+    CheckConstraint("locale IN ('en', 'de')", name="locale"),
     CheckConstraint("tax_bps BETWEEN 0 AND 10000", name="tax_bps"),
     CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_bps"),
 )
@@ -208,6 +215,14 @@ resources = Table(
     _created(),
     _updated(),
     Column("deleted_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("feed_nonce", Text, nullable=True),
+    Column("feed_token_hash", Text, nullable=True, unique=True),
+    Column("ical_import_url", Text, nullable=True),
+    Column("ical_last_import_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("ical_last_import_error", Text, nullable=True),
+    Column("ical_etag", Text, nullable=True),
+    Column("ical_last_modified", Text, nullable=True),
+    Column("ical_next_import_at", DateTimeUTC(timezone=True), nullable=True),
     ForeignKeyConstraint(
         ["organisation_id", "resource_type_id"], ["resource_types.organisation_id", "resource_types.id"]
     ),
@@ -269,6 +284,7 @@ reservations = Table(
     Column("stay_end_date", Date, nullable=True),  # the check-out date, or the day after the last
     Column("adults", SmallInteger, nullable=True),
     Column("children", SmallInteger, nullable=True),
+    Column("reminded_for", DateTimeUTC(timezone=True), nullable=True),  # the start its reminder was sent for
     ForeignKeyConstraint(
         ["organisation_id", "resource_type_id"], ["resource_types.organisation_id", "resource_types.id"]
     ),
@@ -537,4 +553,29 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),
     Index("ix_webhook_deliveries_updated_at", "updated_at", postgresql_where=text("status <> 'pending'")),
+)
+
+outgoing_mail = Table(
+    "outgoing_mail",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=True),
+    Column("event_key", Text, nullable=False),  # the outbox event, reminder or request it answers
+    Column("kind", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("error", Text, nullable=True),
+    Column("next_attempt_at", DateTimeUTC(timezone=True), nullable=True),
+    Column("claimed_until", DateTimeUTC(timezone=True), nullable=True),
+    Column("sent_at", DateTimeUTC(timezone=True), nullable=True),
+    _created(),
+    _updated(),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+    UniqueConstraint("event_key", "kind", "recipient", name="uq_outgoing_mail_event_key"),
+    CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    Index("ix_outgoing_mail_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    Index("ix_outgoing_mail_updated_at", "updated_at", postgresql_where=text("status <> 'pending'")),
 )

@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from adapters.postgres.catalog_repo import SqlOrganisations, SqlResources, SqlResourceTypes
 from adapters.postgres.errors import translated
 from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefreshTokens, SqlUsers
+from adapters.postgres.mail_repo import SqlMailQueue, SqlReminders
 from adapters.postgres.outbox import PendingEvents, SqlOutbox
 from adapters.postgres.payment_repo import SqlPayments
 from adapters.postgres.reservation_repo import SqlReservations
 from adapters.postgres.webhook_repo import SqlWebhookDeliveries, SqlWebhookEndpoints
 from adapters.security import SecretBox
+from application.mail_ports import MailQueue, Reminders
 from application.payment_ports import Payments
 from application.ports import (
     ApiKeys,
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
     outbox: Outbox
     webhook_endpoints: WebhookEndpoints
     webhook_deliveries: WebhookDeliveries
+    outgoing_mail: MailQueue
+    reminders: Reminders
 
     def __init__(self, engine: AsyncEngine, box: SecretBox, transactional: bool = True) -> None:
         self._engine = engine
@@ -78,6 +82,8 @@ class SqlUnitOfWork:
         self.outbox = self._outbox = SqlOutbox(conn)
         endpoints = SqlWebhookEndpoints(conn, self._box)
         self.webhook_endpoints, self.webhook_deliveries = endpoints, SqlWebhookDeliveries(conn, endpoints)
+        self.outgoing_mail = SqlMailQueue(conn)
+        self.reminders = SqlReminders(conn, self.reservations)
         return self
 
     @asynccontextmanager

@@ -39,6 +39,10 @@ class OrganisationFactory(DataclassFactory[Organisation]):
     public_booking_enabled = True
     reschedule_min_hours_before = 24
     stripe = StripeAccount("acct_1", True, True, True)
+    locale = "en"
+    notification_email = "desk@acme.example"
+    description = None
+    brand_color = None
 
 
 class ResourceTypeFactory(DataclassFactory[ResourceType]):

@@ -31,6 +31,7 @@ from domain.events import ReservationEvent
 from domain.payment import Payment, Refund
 from domain.reservation import Reservation
 from domain.status import HOLDING, ReservationStatus
+from tests.unit.application.fake_mail import FakeMailQueue, FakeReminders, MailWorld
 from tests.unit.application.fake_webhooks import FakeWebhookDeliveries, FakeWebhookEndpoints, WebhookWorld
 
 T = TypeVar("T")
@@ -67,6 +68,7 @@ class World:
     commits: int = 0
     ids: Any = field(default_factory=lambda: itertools.count(1))
     webhooks: WebhookWorld = field(default_factory=WebhookWorld)
+    mail: MailWorld = field(default_factory=MailWorld)
 
     def next_id(self) -> int:
         return int(next(self.ids))
@@ -401,6 +403,8 @@ class FakeUnitOfWork:
         self.payments = FakePayments(self.world)
         self.webhook_endpoints = FakeWebhookEndpoints(self.world)
         self.webhook_deliveries = FakeWebhookDeliveries(self.world, self.clock.now)
+        self.outgoing_mail = FakeMailQueue(self.world, self.clock.now)
+        self.reminders = FakeReminders(self.world)
 
     async def __aexit__(self, exc_type: object, *exc: object) -> None:
         if self.autocommit and exc_type is None:

@@ -79,6 +79,10 @@ class OrganisationsController(Controller):
             policy,
             data.public_booking_enabled,
             data.reschedule_min_hours_before,
+            data.locale,
+            data.notification_email,
+            data.description,
+            data.brand_color,
         )
         org = await cases.organisations.create_organisation(caller, new)
         return present.organisation(org, runtime.settings.platform_commission_bps)

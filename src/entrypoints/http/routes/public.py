@@ -26,6 +26,7 @@ from entrypoints.http.schemas.public import (
     AvailabilityOut,
     CalendarDayOut,
     CalendarOut,
+    FindBookingBody,
     PaymentDataOut,
     PublicOrganisationOut,
     PublicQuoteOut,
@@ -262,6 +263,11 @@ class SlugBookingController(Controller):
         self, slug: Slug, session_id: SessionId, cases: NamedDependency[UseCases]
     ) -> CheckoutStatusOut:
         return await _checkout_status(cases, Entry(slug=slug), session_id)
+
+    @post("/find-booking", status_code=202, opt={"rate_limit": "PUBLIC_MANAGE"})
+    async def find_booking(self, slug: Slug, data: FindBookingBody, cases: NamedDependency[UseCases]) -> None:
+        """The manage links of the address's upcoming bookings are e-mailed to it; 202 whatever is found."""
+        await cases.find_booking(slug, data.email)
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
     async def checkout_retry(

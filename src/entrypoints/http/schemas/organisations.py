@@ -15,6 +15,10 @@ Currency = Annotated[str, Meta(min_length=3, max_length=3)]
 Policy = Annotated[list[PolicyTierBody], Meta(max_length=20)]
 Hours = Annotated[int, Meta(ge=0, le=8760)]
 RoleName = Literal["owner", "admin", "staff", "viewer"]
+Locale = Literal["en", "de"]
+Email = Annotated[str, Meta(min_length=3, max_length=254)]
+Description = Annotated[str, Meta(max_length=2000)]
+BrandColor = Annotated[str, Meta(pattern="^#[0-9a-fA-F]{6}$")]
 
 
 class OrganisationBody(Body):
@@ -27,6 +31,10 @@ class OrganisationBody(Body):
     cancellation_policy: Policy | None = None
     public_booking_enabled: bool = True
     reschedule_min_hours_before: Hours = 24
+    locale: Locale = "en"
+    notification_email: Email | None = None
+    description: Description | None = None
+    brand_color: BrandColor | None = None
 
 
 class OrganisationPatch(Body):
@@ -38,6 +46,10 @@ class OrganisationPatch(Body):
     cancellation_policy: Policy | UnsetType = UNSET
     public_booking_enabled: bool | UnsetType = UNSET
     reschedule_min_hours_before: Hours | UnsetType = UNSET
+    locale: Locale | UnsetType = UNSET
+    notification_email: Email | UnsetType | None = UNSET
+    description: Description | UnsetType | None = UNSET
+    brand_color: BrandColor | UnsetType | None = UNSET
     commission_bps: int | UnsetType | None = UNSET  # read-only: naming it is a 400
 
 
@@ -59,6 +71,10 @@ class OrganisationOut(Out):
     cancellation_policy: list[PolicyTierOut]
     public_booking_enabled: bool
     reschedule_min_hours_before: int
+    locale: str
+    notification_email: str | None
+    description: str | None
+    brand_color: str | None
     stripe: StripeStatusOut
     created_at: datetime | None
     updated_at: datetime | None

@@ -218,3 +218,7 @@ class RefundViewOut(Out):
 class ManagedCancellationOut(Out):
     reservation: ManagedOut
     refund: RefundViewOut
+
+
+class FindBookingBody(Body):
+    email: Annotated[str, Meta(min_length=3, max_length=254)]
