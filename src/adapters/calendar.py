@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
+from application.calendar_ports import FeedBooking
 from application.mail_ports import Booked
 
 PRODID = "-//booking-platform//bookings//EN"
@@ -67,8 +68,30 @@ class IcsWriter:
         cal.add_component(_event(entry))
         return bytes(cal.to_ical())
 
-    def feed(self, name: str, entries: Iterable[FeedEntry]) -> bytes:
+    def entries(self, name: str, entries: Iterable[FeedEntry]) -> bytes:
         cal = _calendar(name)
         for entry in entries:
             cal.add_component(_event(entry))
         return bytes(cal.to_ical())
+
+    def feed(self, name: str, bookings: list[FeedBooking]) -> bytes:
+        """A staff feed: type, reference and customer in the summary, contact details in the description."""
+        return self.entries(name, (_entry(b) for b in bookings))
+
+
+def _entry(b: FeedBooking) -> FeedEntry:
+    who = " ".join(x for x in (b.customer_name, b.customer_email, b.customer_phone) if x)
+    summary = f"{b.type_name} {b.reference}" + (f", {b.customer_name}" if b.customer_name else "")
+    lines = [f"{b.type_name}: {b.resource_names}" if b.resource_names else b.type_name, f"Status: {b.status}"]
+    if who:
+        lines.append(f"Customer: {who}")
+    return FeedEntry(
+        uid=f"{b.reference}@booking",
+        sequence=b.version,
+        start=b.start,
+        end=b.end,
+        summary=summary,
+        cancelled=b.status == "cancelled",
+        description="\n".join(lines),
+        stamp=b.updated_at,
+    )

@@ -66,12 +66,12 @@ class OutboundGuard:
         host_header = parts.netloc.rsplit("@", 1)[-1]
         return Target(pinned, host_header, host if parts.scheme == "https" else None)
 
-    async def check(self, url: str) -> None:
-        """The TargetCheck port: InvalidInput naming `url` for a refused or unresolvable target."""
+    async def check(self, url: str, field: str = "url") -> None:
+        """The TargetCheck port: InvalidInput naming the field for a refused or unresolvable target."""
         try:
             await self.pin(url)
         except Refused as exc:
-            raise InvalidInput(str(exc), "url") from exc
+            raise InvalidInput(str(exc), field) from exc
 
 
 class HttpWebhookSender:

@@ -9,11 +9,13 @@ from typing import Any
 from application.access import authorize
 from application.booking import retrying
 from application.ports import Clock, Page, PageRequest, UnitOfWork, UnitOfWorkFactory
+from application.webhook_ports import TargetCheck
 from domain.access import CATALOG_READ, CATALOG_WRITE
 from domain.catalog import MAX_RESOURCE_TYPES, MAX_RESOURCES_PER_TYPE, Organisation, Resource, ResourceType
 from domain.errors import Conflict, NotFound
 from domain.hours import OpeningHours
 from domain.identity import Caller
+from domain.webhooks import validate_url
 
 READ, WRITE = CATALOG_READ, CATALOG_WRITE
 
@@ -34,8 +36,15 @@ class CatalogAdmin:
     """The organisation's resource types and resources: created, listed, changed and removed by its admins
     (read by any member), never beyond what future bookings still need."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        targets: TargetCheck | None = None,
+        allow_http: bool = True,
+    ) -> None:
         self.uow, self.clock = uow, clock
+        self.targets, self.allow_http = targets, allow_http
 
     async def create_resource_type(self, caller: Caller, draft: ResourceType) -> ResourceType:
         organisation_id, _ = authorize(caller, WRITE)
@@ -137,6 +146,11 @@ class CatalogAdmin:
         """Rename, re-capacity, (de)activate or move to another type; capacity never drops below bookings."""
         organisation_id, _ = authorize(caller, WRITE)
         now = self.clock.now()
+        if changes.get("ical_import_url") is not None:  # the same rules as a webhook's target (section 10)
+            url = validate_url(changes["ical_import_url"], self.allow_http, "icalImportUrl")
+            if self.targets is not None:
+                await self.targets.check(url, "icalImportUrl")
+            changes = changes | {"ical_import_url": url}
 
         async def attempt() -> Resource:
             async with self.uow() as uow:

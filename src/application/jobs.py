@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.calendars import ImportCalendars
 from application.checkout import Checkouts
 from application.mail import PurgeMail, RemindCustomers, SendMail
 from application.outbox import DispatchOutbox, PurgeOutbox
@@ -47,11 +48,13 @@ class BackgroundJobs:
         send_mail: SendMail | None = None,
         remind: RemindCustomers | None = None,
         purge_mail: PurgeMail | None = None,
+        import_calendars: ImportCalendars | None = None,
     ) -> None:
         self.uow, self.clock, self.checkouts, self.idempotency = uow, clock, checkouts, idempotency
         self.metrics, self.dispatch, self.purge = metrics, dispatch, purge
         self.deliver, self.purge_deliveries = deliver, purge_deliveries
         self.send_mail, self.remind, self.purge_mail = send_mail, remind, purge_mail
+        self.import_calendars = import_calendars
 
     async def run_once(self) -> Round:
         done = Round(
@@ -62,6 +65,8 @@ class BackgroundJobs:
         )
         if self.remind is not None:
             await self.remind()
+        if self.import_calendars is not None:
+            await self.import_calendars()
         await self.forget_old_keys()
         await self.purge_deliveries()
         if self.purge_mail is not None:

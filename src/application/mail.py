@@ -182,7 +182,8 @@ class SendMail:
                 continue
             rt = await uow.resource_types.get(org.id, reservation.resource_type_id)
             booked = _as_then(
-                _booked(reservation, rt.name if rt else "", self._link(mail, reservation)), mail.payload
+                booked_as_told(reservation, rt.name if rt else "", self._link(mail, reservation)),
+                mail.payload,
             )
             bookings.append(booked)
             if mail.kind in (Mail.CONFIRMED, Mail.RESCHEDULED):
@@ -203,7 +204,7 @@ class SendMail:
         return self.manage_url(reservation)
 
 
-def _booked(r: Reservation, type_name: str, manage_url: str | None) -> Booked:
+def booked_as_told(r: Reservation, type_name: str, manage_url: str | None) -> Booked:
     return Booked(
         reference=r.reference,
         type_name=type_name,

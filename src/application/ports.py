@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
+from application.calendar_ports import Blocks, Feeds, Imports
 from application.mail_ports import MailQueue, Reminders
 from application.payment_ports import Payments
 from domain.access import Role
@@ -330,6 +331,9 @@ class UnitOfWork(Protocol):
     webhook_deliveries: WebhookDeliveries
     outgoing_mail: MailQueue
     reminders: Reminders
+    blocks: Blocks
+    feeds: Feeds
+    imports: Imports
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

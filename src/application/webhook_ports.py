@@ -86,8 +86,8 @@ class WebhookSender(Protocol):
 
 
 class TargetCheck(Protocol):
-    async def check(self, url: str) -> None:
-        """InvalidInput naming `url` when the URL's host resolves to an address outgoing requests refuse."""
+    async def check(self, url: str, field: str = "url") -> None:
+        """InvalidInput naming the field when the host resolves to an address outgoing requests refuse."""
         ...
 
 

@@ -252,6 +252,9 @@ class Resource:
     public_booking_token: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    ical_import_url: str | None = None  # another channel's feed, kept in step as blocks
+    ical_last_import_at: datetime | None = None
+    ical_last_import_error: str | None = None
 
     def validated(self) -> Resource:
         if not self.name or len(self.name) > 200:

@@ -65,24 +65,24 @@ def validate_events(events: list[str]) -> tuple[str, ...]:
     return tuple(sorted(set(events)))
 
 
-def validate_url(url: str, allow_http: bool) -> str:
+def validate_url(url: str, allow_http: bool, field: str = "url") -> str:
     """An absolute https URL (http outside production) with a host and without credentials."""
     if len(url) > MAX_URL:
-        raise InvalidInput(f"a URL of at most {MAX_URL} characters", "url")
+        raise InvalidInput(f"a URL of at most {MAX_URL} characters", field)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidInput("not a URL", "url") from exc
+        raise InvalidInput("not a URL", field) from exc
     allowed = ("https", "http") if allow_http else ("https",)
     if parts.scheme not in allowed:
-        raise InvalidInput("the URL must be https://" + (" or http://" if allow_http else ""), "url")
+        raise InvalidInput("the URL must be https://" + (" or http://" if allow_http else ""), field)
     if not parts.hostname:
-        raise InvalidInput("the URL needs a host", "url")
+        raise InvalidInput("the URL needs a host", field)
     if parts.username or parts.password:
-        raise InvalidInput("no credentials in the URL: deliveries are signed with the secret", "url")
+        raise InvalidInput("no credentials in the URL", field)
     if port == 0:
-        raise InvalidInput("not a port", "url")
+        raise InvalidInput("not a port", field)
     return url
 
 

@@ -23,6 +23,7 @@ from entrypoints.http.deps import provide_caller, provide_page, provide_use_case
 from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
+from entrypoints.http.routes.calendars import BlocksController, FeedsController, PublicCalendarsController
 from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesController
 from entrypoints.http.routes.dev_mail import DevMailController
 from entrypoints.http.routes.identity import ApiKeysController, AuthController, UsersController
@@ -58,6 +59,9 @@ ROUTES: list[ControllerRouterHandler] = [
     ConnectController,
     RefundsController,
     WebhookEndpointsController,
+    BlocksController,
+    FeedsController,
+    PublicCalendarsController,
 ]
 
 

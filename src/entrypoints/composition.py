@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from adapters.calendar import IcsWriter
 from adapters.clock import SystemClock
 from adapters.heavy_work import ThreadedHeavyWork
+from adapters.ical_import import HttpCalendarSource
 from adapters.mail.composer import TemplateComposer
 from adapters.mail.senders import FolderSender, SmtpSender
 from adapters.metrics import PrometheusMetrics
@@ -31,6 +32,7 @@ from adapters.security import Argon2Passwords, JwtTokens, SecretBox, sha256_hex
 from application.access import Authenticate
 from application.api_keys import ApiKeyAdmin
 from application.calendar import PublicCalendar
+from application.calendars import BlockAdmin, BookingCalendar, CalendarFeeds, ImportCalendars
 from application.cancel import CancelReservation, RefundReservation, ReservationLedger
 from application.catalog import CatalogAdmin
 from application.checkout import Checkouts, CheckoutStatus, CheckoutTerms, ManageTokens
@@ -92,6 +94,9 @@ class UseCases:
     jobs: BackgroundJobs
     webhooks: WebhookAdmin
     find_booking: FindBooking
+    blocks: BlockAdmin
+    feeds: CalendarFeeds
+    booking_calendar: BookingCalendar
 
 
 @dataclass
@@ -193,6 +198,11 @@ def build_runtime(settings: Settings) -> Runtime:
         nonce = reservation.manage_token_nonce
         return f"{settings.public_base_url}/manage/{manage_tokens.token(nonce)}" if nonce else None
 
+    feed_tokens = ManageTokens(
+        hmac.new(settings.jwt_secret.encode(), b"booking calendar feeds", hashlib.sha256).digest()
+    )
+    calendar_source = HttpCalendarSource(guard)
+    self_service = SelfService(uow, clock, sha256_hex, cashier, checkouts)
     send_mail = SendMail(
         uow,
         clock,
@@ -208,7 +218,7 @@ def build_runtime(settings: Settings) -> Runtime:
         accounts=Accounts(uow, clock, Argon2Passwords(), tokens, sha256_hex),
         api_keys=ApiKeyAdmin(uow, clock, sha256_hex),
         organisations=OrganisationAdmin(uow, clock),
-        catalog=CatalogAdmin(uow, clock),
+        catalog=CatalogAdmin(uow, clock, guard, allow_http=not settings.production),
         connect=StripeConnect(uow, gateway),
         create_reservation=CreateReservation(uow, clock, metrics),
         reservations=ReservationQueries(uow),
@@ -226,7 +236,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         checkout_status=CheckoutStatus(uow, clock, checkouts),
         retry_checkout=RetryCheckout(uow, clock, gateway, checkouts),
-        self_service=SelfService(uow, clock, sha256_hex, cashier, checkouts),
+        self_service=self_service,
         handle_provider_event=HandleProviderEvent(uow, clock, gateway, cashier, metrics),
         jobs=BackgroundJobs(
             uow,
@@ -241,9 +251,13 @@ def build_runtime(settings: Settings) -> Runtime:
             send_mail=send_mail,
             remind=RemindCustomers(uow, clock),
             purge_mail=PurgeMail(uow, clock),
+            import_calendars=ImportCalendars(uow, clock, calendar_source),
         ),
         webhooks=WebhookAdmin(uow, clock, guard, allow_http=not settings.production),
         find_booking=FindBooking(uow, clock),
+        blocks=BlockAdmin(uow, clock),
+        feeds=CalendarFeeds(uow, clock, feed_tokens, sha256_hex, IcsWriter()),
+        booking_calendar=BookingCalendar(self_service, IcsWriter()),
     )
     return Runtime(
         settings,
@@ -255,7 +269,7 @@ def build_runtime(settings: Settings) -> Runtime:
         uow,
         idempotency,
         head_revision(),
-        closing=[sender.close],
+        closing=[sender.close, calendar_source.close],
     )
 
 

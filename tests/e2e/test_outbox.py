@@ -123,6 +123,6 @@ def test_two_workers_hand_each_event_to_each_consumer_once(client: httpx.Client,
         "SELECT c.consumer, c.attempts, c.done_at IS NOT NULL FROM outbox o JOIN outbox_consumptions c ON c.outbox_id = o.id WHERE o.reservation_id = ANY($1)",
         ids,
     )
-    consumers = {"metrics", "webhooks"}  # every consumer the worker runs
+    consumers = {"metrics", "webhooks", "mail"}  # every consumer the worker runs
     assert len(consumed) == 60 * len(consumers)
     assert {tuple(r) for r in consumed} == {(c, 1, True) for c in consumers}  # once each, never twice

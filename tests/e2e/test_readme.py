@@ -31,7 +31,7 @@ def blocks(heading: str) -> str:
 @pytest.fixture(scope="module")
 def demo() -> Iterator[Server]:
     url = databases.create_database("booking_readme")
-    env = base_env(url)
+    env = base_env(url, RUN_WORKER="true")  # as `make run` does: the jobs and the mail run in-process
     assert run_cli("migrate", env=env).returncode == 0
     srv = Server(env)
     seeded = run_cli("demo", env=env | {"PUBLIC_BASE_URL": srv.url})
@@ -80,7 +80,9 @@ def test_the_staff_walk_through_runs_twice(demo: Server) -> None:
 def test_the_paid_walk_through_runs_twice_and_refunds_in_full(demo: Server) -> None:
     script = blocks("## A paid booking from the public page")
     for _ in range(2):
-        out = json_lines(run(script, demo))
+        printed = run(script, demo)
+        assert re.search(r"booking [A-Z0-9-]+ confirmed", printed), printed  # the e-mail, at /dev/mail
+        out = json_lines(printed)
         held = next(o for o in out if "checkoutUrl" in o)
         assert held["status"] == "pending_payment"
         status = next(o for o in out if "canRetryPayment" in o)

@@ -199,6 +199,34 @@ CASES |= {
     ),
 }
 
+CASES |= {
+    "POST /api/resources/{resource_id}/blocks": lambda s, i: s.post(
+        f"/api/resources/{i['resource']}/blocks",
+        json={"startTime": "2034-01-01T10:00:00Z", "endTime": "2034-01-01T11:00:00Z"},
+    ),
+    "GET /api/resources/{resource_id}/blocks": lambda s, i: s.get(f"/api/resources/{i['resource']}/blocks"),
+    "DELETE /api/resources/{resource_id}/blocks/{block_id}": lambda s, i: s.delete(
+        f"/api/resources/{i['resource']}/blocks/{i['block']}"
+    ),
+    "GET /api/organisations/{organisation_id}/calendar-feed": lambda s, i: s.get(
+        f"/api/organisations/{i['org']}/calendar-feed"
+    ),
+    "POST /api/organisations/{organisation_id}/calendar-feed/regenerate": lambda s, i: s.post(
+        f"/api/organisations/{i['org']}/calendar-feed/regenerate"
+    ),
+    "GET /api/resources/{resource_id}/calendar-feed": lambda s, i: s.get(
+        f"/api/resources/{i['resource']}/calendar-feed"
+    ),
+    "POST /api/resources/{resource_id}/calendar-feed/regenerate": lambda s, i: s.post(
+        f"/api/resources/{i['resource']}/calendar-feed/regenerate"
+    ),
+}
+EXEMPT |= {
+    "GET /ical/{feed}": "the feed token is the credential (128+ random bits, hashed at rest)",
+    "GET /api/public/reservations/{manage_token}/calendar.ics": "the manage token is the credential",
+    "POST /api/public/booking/organisations/{slug}/find-booking": "202 whatever is found; mails only the address",
+}
+
 # Creating a type names no id of A's; B's type is made in B's organisation (checked in test_lists_show_only_mine).
 CASES = {k: v for k, v in CASES.items() if v is not None}
 EXEMPT["POST /api/resource-types"] = "creates in the caller's own organisation"
@@ -244,6 +272,13 @@ def world(server: Any) -> World:
     hook = a.ok("POST", "/api/webhook-endpoints", 201, json={"url": "http://127.0.0.1:9/a", "events": ["*"]})
     a.ok("POST", HOOK.format(hook["id"]) + "/ping", 202)
     delivery = a.ok("GET", HOOK.format(hook["id"]) + "/deliveries")["data"][0]
+    block = a.ok(
+        "POST",
+        f"/api/resources/{resource['id']}/blocks",
+        201,
+        json={"startTime": "2034-02-01T10:00:00Z", "endTime": "2034-02-01T11:00:00Z", "reason": "A's"},
+    )
+    a_feed = a.ok("GET", f"/api/organisations/{a.organisation_id}/calendar-feed")["url"]
     b = with_organisation(client)
     b_type = b.resource_type()
     b_room = b.resource(b_type["id"])
@@ -260,6 +295,8 @@ def world(server: Any) -> World:
         "reservation": reservation["id"],
         "key": key["id"],
         "hook": hook["id"],
+        "block": block["id"],
+        "a_feed": a_feed,
         "delivery": delivery["id"],
         "b_email": b.email,
     }
@@ -328,6 +365,10 @@ def test_a_is_untouched_and_lists_show_only_mine(world: World) -> None:
         len(a.ok("GET", HOOK.format(world.ids["hook"]) + "/deliveries")["data"]) == 1
     )  # no ping, no redelivery by B
     assert b.ok("GET", "/api/webhook-endpoints")["data"] == []
+    blocks = a.ok("GET", f"/api/resources/{world.ids['resource']}/blocks")["data"]
+    assert [(x["id"], x["reason"]) for x in blocks] == [(world.ids["block"], "A's")]
+    # B's attempts to regenerate did not touch A's feed
+    assert a.ok("GET", f"/api/organisations/{a.organisation_id}/calendar-feed")["url"] == world.ids["a_feed"]
     for path in ("/api/reservations", "/api/resource-types", "/api/resources"):
         listed = b.ok("GET", path)["data"]
         assert all(item["organisationId"] == b.organisation_id for item in listed), path

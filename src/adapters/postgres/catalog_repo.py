@@ -160,6 +160,7 @@ _RESOURCE_FIELDS = {
     "capacity": "capacity",
     "is_active": "is_active",
     "public_booking_token": "public_booking_token",
+    "ical_import_url": "ical_import_url",
 }
 
 
@@ -231,6 +232,8 @@ class SqlResources(Repository):
             for column, field in _RESOURCE_FIELDS.items()
             if getattr(resource, field) != getattr(before, field)
         }
+        if "ical_import_url" in changed:  # a new feed is read within a minute, from scratch
+            changed |= {"ical_next_import_at": None, "ical_etag": None, "ical_last_modified": None}
         row = await self.row(
             update(resources)
             .where(resources.c.organisation_id == resource.organisation_id, resources.c.id == resource.id)

@@ -169,4 +169,7 @@ def resource(row: Mapping[Any, Any]) -> Resource:
         public_booking_token=row["public_booking_token"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        ical_import_url=row["ical_import_url"],
+        ical_last_import_at=row["ical_last_import_at"],
+        ical_last_import_error=row["ical_last_import_error"],
     )

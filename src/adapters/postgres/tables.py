@@ -353,7 +353,7 @@ reservation_allocations = Table(
     metadata,
     _id(),
     Column("organisation_id", BigInteger, nullable=False),
-    Column("reservation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=True),  # or a block's
     Column("resource_id", BigInteger, nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("occupied_from", DateTimeUTC(timezone=True), nullable=False),
@@ -373,6 +373,10 @@ reservation_allocations = Table(
     ),
     CheckConstraint("quantity >= 1", name="quantity"),
     CheckConstraint("occupied_until > occupied_from", name="time_order"),
+    Column("block_id", BigInteger, nullable=True),
+    ForeignKeyConstraint(["block_id"], ["resource_blocks.id"], ondelete="CASCADE"),
+    CheckConstraint("num_nonnulls(reservation_id, block_id) = 1", name="one_owner"),
+    Index("ix_reservation_allocations_block_id", "block_id", postgresql_where=text("block_id IS NOT NULL")),
 )
 
 payments = Table(
@@ -578,4 +582,24 @@ outgoing_mail = Table(
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
     Index("ix_outgoing_mail_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("ix_outgoing_mail_updated_at", "updated_at", postgresql_where=text("status <> 'pending'")),
+)
+
+resource_blocks = Table(
+    "resource_blocks",
+    metadata,
+    _id(),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("resource_id", BigInteger, nullable=False),
+    Column("start_time", DateTimeUTC(timezone=True), nullable=False),
+    Column("end_time", DateTimeUTC(timezone=True), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("source", Text, nullable=False, server_default="manual"),
+    Column("import_uid", Text, nullable=True),  # the imported event (and occurrence) it stands for
+    _created(),
+    ForeignKeyConstraint(
+        ["organisation_id", "resource_id"], ["resources.organisation_id", "resources.id"], ondelete="CASCADE"
+    ),
+    CheckConstraint("end_time > start_time", name="time_order"),
+    CheckConstraint("source IN ('manual', 'import')", name="source"),
+    Index("ix_resource_blocks_resource_id", "resource_id", "start_time"),
 )

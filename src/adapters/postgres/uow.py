@@ -13,6 +13,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from adapters.postgres.calendar_repo import SqlBlocks, SqlFeeds, SqlImports
 from adapters.postgres.catalog_repo import SqlOrganisations, SqlResources, SqlResourceTypes
 from adapters.postgres.errors import translated
 from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefreshTokens, SqlUsers
@@ -22,6 +23,7 @@ from adapters.postgres.payment_repo import SqlPayments
 from adapters.postgres.reservation_repo import SqlReservations
 from adapters.postgres.webhook_repo import SqlWebhookDeliveries, SqlWebhookEndpoints
 from adapters.security import SecretBox
+from application.calendar_ports import Blocks, Feeds, Imports
 from application.mail_ports import MailQueue, Reminders
 from application.payment_ports import Payments
 from application.ports import (
@@ -54,6 +56,9 @@ class SqlUnitOfWork:
     webhook_deliveries: WebhookDeliveries
     outgoing_mail: MailQueue
     reminders: Reminders
+    blocks: Blocks
+    feeds: Feeds
+    imports: Imports
 
     def __init__(self, engine: AsyncEngine, box: SecretBox, transactional: bool = True) -> None:
         self._engine = engine
@@ -84,6 +89,7 @@ class SqlUnitOfWork:
         self.webhook_endpoints, self.webhook_deliveries = endpoints, SqlWebhookDeliveries(conn, endpoints)
         self.outgoing_mail = SqlMailQueue(conn)
         self.reminders = SqlReminders(conn, self.reservations)
+        self.blocks, self.feeds, self.imports = SqlBlocks(conn), SqlFeeds(conn), SqlImports(conn)
         return self
 
     @asynccontextmanager

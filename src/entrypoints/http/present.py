@@ -92,6 +92,9 @@ def resource(r: Resource) -> ResourceOut:
         is_active=r.is_active,
         created_at=utc(r.created_at),
         updated_at=utc(r.updated_at),
+        ical_import_url=r.ical_import_url,
+        ical_last_import_at=utc(r.ical_last_import_at),
+        ical_last_import_error=r.ical_last_import_error,
     )
 
 

@@ -21,9 +21,17 @@ class MailWorld:
     next_id: int = 0
 
 
-class FakeMailQueue:
+class _Mail:
+    world: Any
+
+    @property
+    def w(self) -> MailWorld:  # read each time: a savepoint's rollback swaps the world's parts
+        return self.world.mail  # type: ignore[no-any-return]
+
+
+class FakeMailQueue(_Mail):
     def __init__(self, world: Any, now: Any) -> None:
-        self.w: MailWorld = world.mail
+        self.world = world
         self.now = now
 
     async def add(self, mails: list[OutgoingMail]) -> int:
@@ -62,10 +70,9 @@ class FakeMailQueue:
         return 0
 
 
-class FakeReminders:
+class FakeReminders(_Mail):
     def __init__(self, world: Any) -> None:
         self.world = world
-        self.w: MailWorld = world.mail
 
     async def due(self, now: datetime, limit: int) -> list[Reservation]:
         return [

@@ -31,6 +31,7 @@ from domain.events import ReservationEvent
 from domain.payment import Payment, Refund
 from domain.reservation import Reservation
 from domain.status import HOLDING, ReservationStatus
+from tests.unit.application.fake_calendars import CalendarWorld, FakeBlocks, FakeImports
 from tests.unit.application.fake_mail import FakeMailQueue, FakeReminders, MailWorld
 from tests.unit.application.fake_webhooks import FakeWebhookDeliveries, FakeWebhookEndpoints, WebhookWorld
 
@@ -69,6 +70,7 @@ class World:
     ids: Any = field(default_factory=lambda: itertools.count(1))
     webhooks: WebhookWorld = field(default_factory=WebhookWorld)
     mail: MailWorld = field(default_factory=MailWorld)
+    calendars: CalendarWorld = field(default_factory=CalendarWorld)
 
     def next_id(self) -> int:
         return int(next(self.ids))
@@ -405,6 +407,7 @@ class FakeUnitOfWork:
         self.webhook_deliveries = FakeWebhookDeliveries(self.world, self.clock.now)
         self.outgoing_mail = FakeMailQueue(self.world, self.clock.now)
         self.reminders = FakeReminders(self.world)
+        self.blocks, self.imports = FakeBlocks(self.world), FakeImports(self.world)
 
     async def __aexit__(self, exc_type: object, *exc: object) -> None:
         if self.autocommit and exc_type is None:

@@ -39,7 +39,7 @@ def verify(secret: str, body: bytes, headers: dict[str, str], at: datetime) -> N
 
 
 class AnyTarget:
-    async def check(self, url: str) -> None:
+    async def check(self, url: str, field: str = "url") -> None:
         return None
 
 

@@ -158,6 +158,7 @@ class ResourcePatch(Body):
     resource_type_id: Id | UnsetType = UNSET
     capacity: Annotated[int, Meta(ge=1, le=100_000)] | UnsetType = UNSET
     is_active: bool | UnsetType = UNSET
+    ical_import_url: Annotated[str, Meta(min_length=1, max_length=2000)] | UnsetType | None = UNSET
 
 
 class ResourceOut(Out):
@@ -169,6 +170,9 @@ class ResourceOut(Out):
     is_active: bool
     created_at: datetime | None
     updated_at: datetime | None
+    ical_import_url: str | None
+    ical_last_import_at: datetime | None
+    ical_last_import_error: str | None
 
 
 class ResourceList(Out):
