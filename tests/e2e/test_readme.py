@@ -113,3 +113,22 @@ def test_the_stay_walk_through_runs_twice_quotes_nights_and_moves_the_stay(demo:
         moved = out[-1]["reservation"]
         assert (moved["nights"], moved["version"]) == (3, 2)  # type: ignore[index]
         assert moved["checkIn"] == str(date.today() + timedelta(days=37))  # type: ignore[index]
+
+
+def test_the_notifications_walk_through_blocks_feeds_and_logs_deliveries(demo: Server) -> None:
+    script = blocks("## Telling people")
+    for _ in range(2):
+        printed = run(script, demo)
+        out = json_lines(printed)
+        assert any(str(o.get("secret", "")).startswith("whsec_") for o in out)
+        block = next(o for o in out if o.get("source") == "manual")
+        assert block["reason"] == "antifouling"
+        refused = next(o for o in out if o.get("code") == "SLOT_UNAVAILABLE")
+        assert refused["status"] == 409
+        booked = next(o for o in out if o.get("status") == "confirmed")
+        assert (
+            f"SUMMARY:Segelboot {booked['reference']}\\, Jo" in printed
+        )  # the feed lists it (RFC 5545 escapes the comma)
+        assert "DTSTART:" in printed
+        endpoints = next(o for o in out if "pagination" in o)
+        assert endpoints["data"][0]["description"] == "our CRM"  # type: ignore[index]

@@ -113,13 +113,13 @@ def test_a_feed_lists_a_year_ahead_thirty_days_back_and_recent_cancellations() -
 
 def test_feed_events_become_occurrences_in_the_organisations_local_days() -> None:
     body = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
-        "BEGIN:VEVENT\r\nUID:stay\r\nDTSTART;VALUE=DATE:20270329\r\nDTEND;VALUE=DATE:20270331\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:floating\r\nDTSTART:20270301T100000\r\nDTEND:20270301T110000\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTART:20270301T080000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:free\r\nDTSTART:20270302T080000Z\r\nDTEND:20270302T090000Z\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
-        "END:VCALENDAR\r\n"
-    ).encode()
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+        b"BEGIN:VEVENT\r\nUID:stay\r\nDTSTART;VALUE=DATE:20270329\r\nDTEND;VALUE=DATE:20270331\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:floating\r\nDTSTART:20270301T100000\r\nDTEND:20270301T110000\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:weekly\r\nDTSTART:20270301T080000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:free\r\nDTSTART:20270302T080000Z\r\nDTEND:20270302T090000Z\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n"
+    )
     since, until = datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC)
     nights = ImportJob(1, 1, "u", None, None, "Europe/Berlin", ("15:00", "11:00"))
     found = {e.uid.split("#")[0]: e for e in occurrences(body, since, until, nights)}
