@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Executable, RowMapping, func, select
+from sqlalchemy import Executable, RowMapping, delete, func, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Select
@@ -46,6 +46,18 @@ class Repository:
 
     async def scalar(self, statement: Executable, params: Any = None) -> Any:
         return (await self.execute(statement, params)).scalar()
+
+    async def purge_finished(self, table: Any, before: Any, limit: int) -> int:
+        """Delete up to `limit` rows of a send queue that finished (not pending) before `before`."""
+        old = (
+            select(table.c.id)
+            .where(table.c.status != "pending", table.c.updated_at < before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        result = await self.execute(delete(table).where(table.c.id.in_(old)))
+        return int(result.rowcount)
 
     async def paged(self, query: Select[Any], page: PageRequest) -> tuple[Sequence[RowMapping], int]:
         """One page of a query and the total it would return unpaged."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from adapters.postgres.base import Repository
@@ -93,15 +93,7 @@ class SqlMailQueue(Repository):
         )
 
     async def purge(self, before: datetime, limit: int) -> int:
-        old = (
-            select(om.c.id)
-            .where(om.c.status != PENDING, om.c.updated_at < before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        result = await self.execute(delete(om).where(om.c.id.in_(old)))
-        return int(result.rowcount)
+        return await self.purge_finished(om, before, limit)
 
 
 class SqlReminders(Repository):

@@ -210,12 +210,4 @@ class SqlWebhookDeliveries(Repository):
         )
 
     async def purge(self, before: datetime, limit: int) -> int:
-        old = (
-            select(dl.c.id)
-            .where(dl.c.status != PENDING, dl.c.updated_at < before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        result = await self.execute(delete(dl).where(dl.c.id.in_(old)))
-        return int(result.rowcount)
+        return await self.purge_finished(dl, before, limit)
