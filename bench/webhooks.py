@@ -1,7 +1,8 @@
 """`python -m bench.webhooks`: what outgoing webhooks cost and how fast one worker delivers them.
 
 Starts `booking serve` (no in-process worker) and one `booking worker` on a fresh database, and a local
-receiver in its own process answering 200 to every POST. Then, in one run:
+receiver in its own process answering 200 to every POST. Then, in one run: the ceiling (GET /ready, 32
+clients); public reserve with the worker stopped (the events only accumulate);
 - public reserve at 32 clients with no endpoint subscribed, then with one endpoint subscribed to every event
   (the worker fanning out and delivering meanwhile), alternated twice so that noise falls on both alike;
 - delivery throughput: with the worker stopped, a backlog of reservations is made, the worker is started and
@@ -120,8 +121,9 @@ def main() -> None:
     report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count()}
     try:
         shop = create_shop(server.url)
-        base = (datetime.now(UTC) + timedelta(days=400)).replace(minute=0, second=0, microsecond=0)
-        slots = [base + timedelta(hours=h) for h in range(24 * 1500)]
+        base = (datetime.now(UTC) + timedelta(days=20)).replace(minute=0, second=0, microsecond=0)
+        # each hour 20 times, once per resource, within the types' 365 days ahead
+        slots = [base + timedelta(hours=h) for h in range(24 * 330) for _ in range(20)]
         used = 0
 
         def reserve(label: str) -> load.Result:
@@ -131,6 +133,11 @@ def main() -> None:
             used += result.count + 32
             return result
 
+        ready = load.get("/ready", HOST)
+        ceiling = measure("ceiling GET /ready", server.port, lambda _: ready, 32, args.seconds)
+        worker.stop()
+        idle = reserve("reserve, no worker running")
+        worker = WorkerProcess(env)
         print("Reserve throughput, without and with an endpoint subscribed to every event:", flush=True)
         without, with_hook = [reserve("reserve, no endpoint")], []
         with httpx.Client(
@@ -184,9 +191,14 @@ def main() -> None:
 
     report.update(
         {
+            "ceiling_c32": round(ceiling.throughput, 1),
+            "reserve_c32_no_worker": round(idle.throughput, 1),
             "reserve_c32_without_endpoint": [round(r.throughput, 1) for r in without],
             "reserve_c32_with_endpoint": [round(r.throughput, 1) for r in with_hook],
             "reserve_ratio_with_to_without": round(mean(with_hook) / mean(without), 3),
+            "reserve_with_endpoint_of_ceiling": round(mean(with_hook) / ceiling.throughput, 3),
+            "reserve_without_endpoint_of_ceiling": round(mean(without) / ceiling.throughput, 3),
+            "reserve_no_worker_of_ceiling": round(idle.throughput / ceiling.throughput, 3),
             "delivery": {
                 "events": made,
                 "delivered": delivered,

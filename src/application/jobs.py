@@ -21,6 +21,7 @@ RECONCILE_AFTER = timedelta(minutes=3)  # a payment pending this long without a 
 RECONCILE_EVERY = timedelta(minutes=1)
 COMPLETE_AFTER = timedelta(minutes=0)
 KEY_RETENTION = timedelta(hours=24)
+DRAIN_FOR = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -129,15 +130,21 @@ class BackgroundJobs:
 
     async def notify(self) -> Round:
         """The quick round, every second or so: recorded events fanned out, webhooks and e-mails sent while
-        any are due (a burst is drained before the next pause)."""
+        any are due, for a few seconds at most (a burst is drained over the next rounds, and a stopping
+        worker is never kept waiting long)."""
+        until = self.clock.now() + DRAIN_FOR
         dispatched = await self.dispatch_events(purge=False)
         delivered = 0
         while sent := await self.deliver():
             delivered += sent
             dispatched += await self.dispatch_events(purge=False)
+            if self.clock.now() >= until:
+                break
         if self.send_mail is not None:
             while mailed := await self.send_mail():
                 delivered += mailed
+                if self.clock.now() >= until:
+                    break
         return Round(0, 0, 0, dispatched, delivered)
 
     async def forget_old_keys(self) -> int:
