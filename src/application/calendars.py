@@ -14,7 +14,7 @@ from application.checkout import ManageTokens
 from application.mail import booked_as_told
 from application.mail_ports import CalendarWriter
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from application.self_service import SelfService
+from application.self_service import BookingKey, SelfService
 from domain.access import CATALOG_READ, CATALOG_WRITE, RESERVATIONS_READ, Role
 from domain.calendars import (
     FEED_AHEAD,
@@ -202,13 +202,13 @@ class ImportCalendars:
 
 
 class BookingCalendar:
-    """The customer's own booking as an .ics download, by its manage token."""
+    """The customer's own booking as an .ics download, by its manage token or the customer's reference."""
 
     def __init__(self, self_service: SelfService, writer: CalendarWriter) -> None:
         self.self_service, self.writer = self_service, writer
 
-    async def __call__(self, manage_token: str) -> bytes:
-        managed = await self.self_service.view(manage_token)
+    async def __call__(self, key: BookingKey) -> bytes:
+        managed = await self.self_service.view(key)
         r = managed.reservation
         shown = booked_as_told(r, managed.resource_type.name if managed.resource_type else "", None)
         cancelled = r.status == ReservationStatus.CANCELLED

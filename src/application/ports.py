@@ -206,6 +206,17 @@ class Reservations(Protocol):
         ...
 
     async def by_manage_token(self, token_hash: str, lock: bool = False) -> Reservation | None: ...
+    async def by_customer(self, user_id: int, reference: str, lock: bool = False) -> Reservation | None:
+        """A booking the user made as a customer, by its reference; None for anyone else's."""
+        ...
+
+    async def of_customer(
+        self, user_id: int, statuses: tuple[str, ...], upcoming: bool | None, now: datetime, page: PageRequest
+    ) -> Page[Reservation]:
+        """The user's own bookings across organisations, newest start first; `upcoming` True: not ended,
+        False: ended, None: all."""
+        ...
+
     async def by_checkout_session(
         self, session_id: str, lock: bool = False, include_deleted: bool = False
     ) -> Reservation | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from application.public_ports import BookingView, PublicReads, ViewWindow
 from application.storefront import Entry
 from domain.allocation import Bookable, buffered, slot_availability
 from domain.catalog import ResourceType
-from domain.errors import InvalidInput, NotFound, PaymentsUnavailable
+from domain.errors import InvalidInput, NotFound, PaymentsUnavailable, Unauthorized
 from domain.identity import validate_email, validate_name
 from domain.money import Quote
 from domain.reservation import Customer, Draft, Reservation, check_notes, check_times
@@ -67,6 +67,7 @@ class ReserveRequest(PublicRequest):
     notes: str | None = None
     success_url: str | None = None
     cancel_url: str | None = None
+    customer_user_id: int | None = None  # a logged-in customer: the booking is theirs (API.md section 13)
 
 
 def window_of(when: When) -> ViewWindow:
@@ -215,8 +216,22 @@ class PublicReserve:
         self.reads, self.uow, self.single_statement, self.clock = reads, uow, single_statement, clock
         self.metrics, self.checkouts, self.tokens, self.secret_hash = metrics, checkouts, tokens, secret_hash
 
+    async def _as_user(self, request: ReserveRequest) -> ReserveRequest:
+        """A logged-in customer's name and e-mail stand in for what the request leaves out."""
+        async with self.uow() as uow:
+            user = await uow.users.by_id(request.customer_user_id or 0)
+        if user is None:
+            raise Unauthorized("the user no longer exists")
+        return replace(
+            request,
+            customer_name=request.customer_name or user.name,
+            customer_email=request.customer_email or user.email,
+        )
+
     async def __call__(self, entry: Entry, request: ReserveRequest, status_url: str) -> Reserved:
         """`status_url`: where the customer's browser comes back to after Checkout, by default."""
+        if request.customer_user_id is not None:
+            request = await self._as_user(request)
         customer = _customer(request)
         window = window_of(request.when)
         nonce = self.tokens.nonce()
@@ -280,6 +295,7 @@ class PublicReserve:
             stay=period.stay,
             adults=request.adults,
             children=request.children,
+            customer_user_id=request.customer_user_id,
         )
         hold = self.checkouts.terms.hold_until(now) if paid else None
         if view.usage.lapsed:  # rare: a lapsed hold the worker has not expired yet is in the way

@@ -8,7 +8,7 @@ from application.booking import place, price, retrying, target_of
 from application.cancel import RefundOutcome, cancel_with_refund, check_reason, money_back, refund_rule
 from application.checkout import Checkouts
 from application.payments import Cashier
-from application.ports import Clock, SecretHasher, UnitOfWorkFactory
+from application.ports import Clock, SecretHasher, UnitOfWork, UnitOfWorkFactory
 from application.public_booking import check_public_time
 from domain.catalog import Organisation, ResourceType, open_to_public
 from domain.errors import InvalidTransition, NotFound, RescheduleNotPossible
@@ -23,6 +23,17 @@ class ManagedBooking:
     organisation: Organisation
     resource_type: ResourceType | None
     refund_if_cancelled_now: int
+
+
+@dataclass(frozen=True)
+class OwnBooking:
+    """A logged-in customer's booking, named by its reference: theirs or nobody's (API.md section 13)."""
+
+    user_id: int
+    reference: str
+
+
+BookingKey = str | OwnBooking  # a manage token, or a customer's own reference
 
 
 class SelfService:
@@ -45,32 +56,40 @@ class SelfService:
             checkouts,
         )
 
-    async def view(self, manage_token: str) -> ManagedBooking:
-        """The booking behind a manage token; NotFound for any other token."""
+    async def _find(self, uow: UnitOfWork, key: BookingKey, lock: bool = False) -> Reservation | None:
+        if isinstance(key, OwnBooking):
+            return await uow.reservations.by_customer(key.user_id, key.reference.upper(), lock)
+        return await uow.reservations.by_manage_token(self.secret_hash(key), lock)
+
+    async def view(self, key: BookingKey) -> ManagedBooking:
+        """The booking behind a manage token (or a customer's own reference); NotFound for any other."""
         async with self.uow() as uow:
-            reservation = await uow.reservations.by_manage_token(self.secret_hash(manage_token))
+            reservation = await self._find(uow, key)
             if reservation is None:
                 raise NotFound("no such booking")
-            org = await uow.organisations.by_id(reservation.organisation_id)
-            rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
-            amount = 0
-            if reservation.status != ReservationStatus.CANCELLED:
-                rule = refund_rule(reservation, "policy")
-                _, amount = await money_back(uow, reservation, rule, self.clock.now())
+            return await self.managed(uow, reservation)
+
+    async def managed(self, uow: UnitOfWork, reservation: Reservation) -> ManagedBooking:
+        """A booking as its customer sees it: with its organisation, type and what cancelling now refunds."""
+        org = await uow.organisations.by_id(reservation.organisation_id)
+        rt = await uow.resource_types.get(reservation.organisation_id, reservation.resource_type_id)
+        amount = 0
+        if reservation.status != ReservationStatus.CANCELLED:
+            rule = refund_rule(reservation, "policy")
+            _, amount = await money_back(uow, reservation, rule, self.clock.now())
         assert org is not None
         return ManagedBooking(reservation, org, rt, amount)
 
-    async def cancel(self, manage_token: str, reason: str | None) -> tuple[ManagedBooking, RefundOutcome]:
+    async def cancel(self, key: BookingKey, reason: str | None) -> tuple[ManagedBooking, RefundOutcome]:
         """The customer cancels; the snapshot policy decides any refund."""
         check_reason(reason)
         now = self.clock.now()
-        token_hash = self.secret_hash(manage_token)
         async with self.uow() as uow:
-            found = await uow.reservations.by_manage_token(token_hash)
+            found = await self._find(uow, key)
         if found is not None and found.start_time > now:
             await self.checkouts.end_open_session(found)  # first, and outside any transaction
         async with self.uow() as uow:
-            reservation = await uow.reservations.by_manage_token(token_hash, lock=True)
+            reservation = await self._find(uow, key, lock=True)
             if reservation is None:
                 raise NotFound("no such booking")
             if reservation.status != ReservationStatus.CANCELLED and reservation.start_time <= now:
@@ -86,23 +105,22 @@ class SelfService:
         assert org is not None
         return ManagedBooking(saved, org, rt, 0), done.refund
 
-    async def organisation_of(self, manage_token: str) -> int:
+    async def organisation_of(self, key: BookingKey) -> int:
         """The organisation of the booking behind a manage token, for scoping idempotency keys."""
         async with self.uow() as uow:
-            reservation = await uow.reservations.by_manage_token(self.secret_hash(manage_token))
+            reservation = await self._find(uow, key)
         if reservation is None:
             raise NotFound("no such booking")
         return reservation.organisation_id
 
-    async def reschedule(self, manage_token: str, when: When) -> ManagedBooking:
+    async def reschedule(self, key: BookingKey, when: When) -> ManagedBooking:
         """Move the booking to a time a customer may book, with the same quantity and total, until the
         organisation's rescheduleMinHoursBefore; atomic: the old time is let go only as the new is taken."""
-        token_hash = self.secret_hash(manage_token)
         now = self.clock.now()
 
         async def attempt() -> None:
             async with self.uow() as uow:
-                current = await uow.reservations.by_manage_token(token_hash, lock=True)
+                current = await self._find(uow, key, lock=True)
                 if current is None:
                     raise NotFound("no such booking")
                 org = await uow.organisations.by_id(current.organisation_id)
@@ -128,4 +146,4 @@ class SelfService:
                 await uow.commit()
 
         await retrying(attempt)
-        return await self.view(manage_token)
+        return await self.view(key)

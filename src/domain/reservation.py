@@ -88,6 +88,7 @@ class Draft:
     stay: Stay | None = None
     adults: int | None = None
     children: int | None = None
+    customer_user_id: int | None = None  # the customer's own account, when they booked logged in
 
 
 @dataclass
@@ -128,6 +129,8 @@ class Reservation:
     stay: Stay | None = None  # the nights or days of a stay; None for a booking by the slot
     adults: int | None = None
     children: int | None = None
+    customer_user_id: int | None = None  # the customer's own account, when they booked logged in
+    dispute_status: str = "none"  # none, open, won, lost
     events: list[ReservationEvent] = field(default_factory=list, compare=False, repr=False)
 
     # -- creation -----------------------------------------------------------------------------------
@@ -179,6 +182,7 @@ class Reservation:
             stay=draft.stay,
             adults=draft.adults,
             children=draft.children,
+            customer_user_id=draft.customer_user_id,
         )
         made.events.append(ReservationCreated(now))
         return made

@@ -28,6 +28,7 @@ from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesCo
 from entrypoints.http.routes.dev_mail import DevMailController
 from entrypoints.http.routes.identity import ApiKeysController, AuthController, UsersController
 from entrypoints.http.routes.manage import ManageController
+from entrypoints.http.routes.me import MeController
 from entrypoints.http.routes.organisations import OrganisationsController
 from entrypoints.http.routes.payments import ConnectController, RefundsController, StripeController
 from entrypoints.http.routes.public import SlugBookingController, TokenBookingController
@@ -62,6 +63,7 @@ ROUTES: list[ControllerRouterHandler] = [
     BlocksController,
     FeedsController,
     PublicCalendarsController,
+    MeController,
 ]
 
 

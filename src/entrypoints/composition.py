@@ -37,6 +37,7 @@ from application.cancel import CancelReservation, RefundReservation, Reservation
 from application.catalog import CatalogAdmin
 from application.checkout import Checkouts, CheckoutStatus, CheckoutTerms, ManageTokens
 from application.connect import StripeConnect
+from application.customer_bookings import CustomerBookings
 from application.identity import Accounts
 from application.jobs import BackgroundJobs
 from application.mail import FindBooking, PurgeMail, QueueMail, RemindCustomers, SendMail
@@ -97,6 +98,7 @@ class UseCases:
     blocks: BlockAdmin
     feeds: CalendarFeeds
     booking_calendar: BookingCalendar
+    customer_bookings: CustomerBookings
 
 
 @dataclass
@@ -203,6 +205,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     calendar_source = HttpCalendarSource(guard)
     self_service = SelfService(uow, clock, sha256_hex, cashier, checkouts)
+    booking_calendar = BookingCalendar(self_service, IcsWriter())
     send_mail = SendMail(
         uow,
         clock,
@@ -257,7 +260,8 @@ def build_runtime(settings: Settings) -> Runtime:
         find_booking=FindBooking(uow, clock),
         blocks=BlockAdmin(uow, clock),
         feeds=CalendarFeeds(uow, clock, feed_tokens, sha256_hex, IcsWriter()),
-        booking_calendar=BookingCalendar(self_service, IcsWriter()),
+        booking_calendar=booking_calendar,
+        customer_bookings=CustomerBookings(uow, clock, self_service, booking_calendar),
     )
     return Runtime(
         settings,

@@ -225,6 +225,13 @@ EXEMPT |= {
     "GET /ical/{feed}": "the feed token is the credential (128+ random bits, hashed at rest)",
     "GET /api/public/reservations/{manage_token}/calendar.ics": "the manage token is the credential",
     "POST /api/public/booking/organisations/{slug}/find-booking": "202 whatever is found; mails only the address",
+    # A customer's own bookings: keyed by the caller's user id, another user's reference is 404
+    # (test_customer_accounts.py checks every one of these routes with a second user).
+    "GET /api/me/bookings": "the caller's own bookings",
+    "GET /api/me/bookings/{reference}": "the caller's own bookings",
+    "POST /api/me/bookings/{reference}/cancel": "the caller's own bookings",
+    "POST /api/me/bookings/{reference}/reschedule": "the caller's own bookings",
+    "GET /api/me/bookings/{reference}/calendar.ics": "the caller's own bookings",
 }
 
 # Creating a type names no id of A's; B's type is made in B's organisation (checked in test_lists_show_only_mine).

@@ -123,6 +123,37 @@ class SqlReservations(Repository):
         row = await self.row(query.with_for_update(of=res) if lock else query)
         return reservation(row) if row else None
 
+    async def by_customer(self, user_id: int, reference: str, lock: bool = False) -> Reservation | None:
+        query = self._select().where(res.c.customer_user_id == user_id, res.c.reference == reference)
+        row = await self.row(query.with_for_update(of=res) if lock else query)
+        return reservation(row) if row else None
+
+    async def of_customer(
+        self, user_id: int, statuses: tuple[str, ...], upcoming: bool | None, now: datetime, page: PageRequest
+    ) -> Page[Reservation]:
+        conditions: list[Any] = [res.c.customer_user_id == user_id, _live]
+        if statuses:
+            conditions.append(res.c.status.in_(statuses))
+        if upcoming is True:
+            conditions.append(res.c.end_time > now)
+        elif upcoming is False:
+            conditions.append(res.c.end_time <= now)
+        total = await self.scalar(select(func.count()).select_from(res).where(*conditions))
+        ids = (
+            select(res.c.id)
+            .where(*conditions)
+            .order_by(res.c.start_time.desc(), res.c.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+            .scalar_subquery()
+        )
+        rows = await self.rows(
+            select(res, _allocations)
+            .where(res.c.id.in_(ids))
+            .order_by(res.c.start_time.desc(), res.c.id.desc())
+        )
+        return Page([reservation(r) for r in rows], int(total or 0), page)
+
     async def by_checkout_session(
         self, session_id: str, lock: bool = False, include_deleted: bool = False
     ) -> Reservation | None:

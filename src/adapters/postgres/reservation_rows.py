@@ -85,6 +85,7 @@ COLUMNS = (
     "stay_end_date",
     "adults",
     "children",
+    "customer_user_id",
 )
 _CASTS = {"cancellation_policy_snapshot": "jsonb"}
 _VALUES = ", ".join(f"CAST(:{c} AS {_CASTS[c]})" if c in _CASTS else f":{c}" for c in COLUMNS)
@@ -168,6 +169,7 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         "stay_end_date": r.stay.last if r.stay else None,
         "adults": r.adults,
         "children": r.children,
+        "customer_user_id": r.customer_user_id,
     }
 
 
@@ -217,6 +219,8 @@ def reservation(row: Mapping[Any, Any]) -> Reservation:
         stay=_stay(row),
         adults=row["adults"],
         children=row["children"],
+        customer_user_id=row["customer_user_id"],
+        dispute_status=row["dispute_status"],
     )
 
 

@@ -285,6 +285,11 @@ reservations = Table(
     Column("adults", SmallInteger, nullable=True),
     Column("children", SmallInteger, nullable=True),
     Column("reminded_for", DateTimeUTC(timezone=True), nullable=True),  # the start its reminder was sent for
+    Column("customer_user_id", BigInteger, nullable=True),
+    Column("dispute_status", Text, nullable=False, server_default="none"),
+    ForeignKeyConstraint(["customer_user_id"], ["users.id"], ondelete="SET NULL"),
+    CheckConstraint("dispute_status IN ('none', 'open', 'won', 'lost')", name="dispute_status"),
+    Index("ix_reservations_customer_user_id_start_time", "customer_user_id", "start_time"),
     ForeignKeyConstraint(
         ["organisation_id", "resource_type_id"], ["resource_types.organisation_id", "resource_types.id"]
     ),

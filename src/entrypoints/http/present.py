@@ -175,4 +175,6 @@ def reservation(r: Reservation) -> ReservationOut:
         confirmed_at=utc(r.confirmed_at),
         cancelled_at=utc(r.cancelled_at),
         cancel_reason=r.cancel_reason,
+        customer_user_id=r.customer_user_id,
+        dispute_status=r.dispute_status,
     )

@@ -55,6 +55,9 @@ def managed_out(found: self_service.ManagedBooking) -> ManagedOut:
         quote=present.quote(r.quote),
         cancellation_policy_snapshot=present.policy(r.cancellation_policy_snapshot),
         refund_if_cancelled_now=AmountOut(found.refund_if_cancelled_now, r.quote.currency),
+        reservation_id=r.id,
+        created_at=utc(r.created_at),
+        dispute_status=r.dispute_status,
     )
 
 

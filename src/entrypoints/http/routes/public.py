@@ -173,9 +173,19 @@ def _page_scope(entry: Entry) -> str:
     return "token:" + hashlib.sha256((entry.token or "").encode()).hexdigest()
 
 
+async def customer_user(request: Request[Any, Any, State], cases: UseCases) -> int | None:
+    """The logged-in customer of a public request (`Authorization: Bearer`), or None for a guest; a token
+    that is sent but invalid is a 401, never a silent guest booking."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return None
+    return (await cases.authenticate.by_token(credential.strip(), None)).user_id
+
+
 async def _reserve(
     request: Request[Any, Any, State], cases: UseCases, runtime: Runtime, entry: Entry, data: ReserveBody
 ) -> Response[Any]:
+    user_id = await customer_user(request, cases)
     command = public.ReserveRequest(
         data.resource_type_id,
         data.resource_id,
@@ -189,6 +199,7 @@ async def _reserve(
         data.notes,
         data.success_url,
         data.cancel_url,
+        user_id,
     )
 
     back = status_url(runtime.settings.public_base_url, entry)
@@ -200,7 +211,9 @@ async def _reserve(
     if request.headers.get("idempotency-key") is None:
         return await run()
     organisation_id = await cases.storefronts.organisation_id_of(entry)
-    return await idempotent(request, runtime.idempotency, organisation_id, _page_scope(entry), run)
+    # A logged-in customer's keys are theirs alone.
+    scope = _page_scope(entry) + (f":customer:{user_id}" if user_id is not None else "")
+    return await idempotent(request, runtime.idempotency, organisation_id, scope, run)
 
 
 class SlugBookingController(Controller):

@@ -11,6 +11,7 @@ from entrypoints.http.schemas.common import (
     Body,
     Id,
     Out,
+    Pagination,
     PolicyTierOut,
     Short,
     Text,
@@ -121,9 +122,10 @@ class PublicQuoteOut(Out):
 
 
 class ReserveBody(TimeBody, kw_only=True):
-    customer_name: Annotated[str, Meta(min_length=1, max_length=200)]
-    customer_email: Annotated[str, Meta(min_length=3, max_length=254)]
-    customer_phone: Annotated[str, Meta(max_length=40)]
+    # A logged-in customer's name and e-mail are the defaults; a guest names them (400 otherwise).
+    customer_name: Annotated[str, Meta(max_length=200)] = ""
+    customer_email: Annotated[str, Meta(max_length=254)] = ""
+    customer_phone: Annotated[str, Meta(max_length=40)] = ""
     resource_type_id: Id | None = None
     resource_id: Id | None = None
     quantity: Quantity = 1
@@ -194,6 +196,14 @@ class ManagedOut(Out):
     quote: QuoteOut
     cancellation_policy_snapshot: list[PolicyTierOut]
     refund_if_cancelled_now: AmountOut
+    reservation_id: int
+    created_at: datetime | None
+    dispute_status: str
+
+
+class MyBookingList(Out):
+    data: list[ManagedOut]
+    pagination: Pagination
 
 
 class RescheduleBody(WhenBody):

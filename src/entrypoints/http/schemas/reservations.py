@@ -141,6 +141,8 @@ class ReservationOut(Out):
     confirmed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    customer_user_id: int | None
+    dispute_status: str
 
 
 class ReservationList(Out):
