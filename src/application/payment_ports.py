@@ -113,6 +113,18 @@ class ChargeRefunded(ProviderEvent):
 
 
 @dataclass(frozen=True)
+class DisputeChanged(ProviderEvent):
+    """A chargeback on one of our charges was opened, changed or closed (charge.dispute.*)."""
+
+    dispute_id: str
+    intent_id: str | None
+    charge_id: str | None
+    amount: int
+    currency: str
+    status: str  # the provider's: needs_response, under_review, won, lost, warning_*
+
+
+@dataclass(frozen=True)
 class AccountUpdated(ProviderEvent):
     account: AccountState
 

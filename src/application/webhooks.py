@@ -14,6 +14,7 @@ from application.payment_ports import (
     CheckoutPaidLater,
     CheckoutPaymentFailed,
     CheckoutSession,
+    DisputeChanged,
     OtherEvent,
     PaymentGateway,
     PaymentIntentFailed,
@@ -22,7 +23,7 @@ from application.payment_ports import (
 from application.payments import Cashier, settle
 from application.ports import Clock, Metrics, UnitOfWork, UnitOfWorkFactory
 from domain.catalog import StripeAccount
-from domain.payment import Refund
+from domain.payment import Refund, dispute_status_of
 from domain.reservation import Reservation
 
 log = logging.getLogger("booking.webhooks")
@@ -56,6 +57,7 @@ KINDS: dict[type[ProviderEvent], str] = {
     CheckoutExpired: "checkout.session.expired",
     PaymentIntentFailed: "payment_intent.payment_failed",
     ChargeRefunded: "charge.refunded",
+    DisputeChanged: "charge.dispute",
     AccountUpdated: "account.updated",
 }
 
@@ -113,6 +115,8 @@ class HandleProviderEvent:
                 await self._failed(uow, metadata, intent, None)
             case ChargeRefunded():
                 await self._charge_refunded(uow, event)
+            case DisputeChanged():
+                await self._dispute(uow, event)
             case AccountUpdated():
                 await self._account_updated(uow, event)
 
@@ -174,6 +178,35 @@ class HandleProviderEvent:
             refund = Refund(0, payment.id, missing, payment.currency, "succeeded", stripe_id, None)
             await self._note_refund(uow, reservation, refund)
         await settle(uow, reservation)
+        await uow.reservations.update(reservation)
+
+    async def _dispute(self, uow: UnitOfWork, dispute: DisputeChanged) -> None:
+        """A chargeback: the reservation's disputeStatus follows it, payment.disputed is recorded on each
+        change, and a lost one leaves the ledger as a refund of its amount (once)."""
+        payment = await uow.payments.by_intent_anywhere(dispute.intent_id) if dispute.intent_id else None
+        if payment is None:
+            log.warning("dispute %s names no payment of ours", dispute.dispute_id)
+            return
+        reservation = await uow.reservations.get(
+            payment.organisation_id, payment.reservation_id, lock=True, include_deleted=True
+        )
+        if reservation is None:
+            return
+        status = dispute_status_of(dispute.status)
+        currency = dispute.currency or payment.currency
+        reservation.disputed(self.clock.now(), status, dispute.amount, currency, dispute.dispute_id)
+        if status == "lost":
+            lost = Refund(
+                0,
+                payment.id,
+                dispute.amount,
+                currency,
+                "succeeded",
+                f"dispute:{dispute.dispute_id}",
+                "dispute_lost",
+            )
+            await uow.payments.add_refund(reservation.organisation_id, reservation.id, lost)
+            await settle(uow, reservation)
         await uow.reservations.update(reservation)
 
     async def _note_refund(self, uow: UnitOfWork, reservation: Reservation, refund: Refund) -> None:

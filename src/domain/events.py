@@ -85,6 +85,7 @@ class PaymentRefunded(MoneyEvent):
 
 @dataclass(frozen=True)
 class PaymentDisputed(MoneyEvent):
+    dispute_status: str = "open"  # open, won, lost
     type: ClassVar[str] = "payment.disputed"
 
 

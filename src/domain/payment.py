@@ -64,3 +64,14 @@ def reservation_payment_status(current: PaymentStatus, payments: Sequence[Paymen
     if not booking:
         return current
     return PaymentStatus(booking[-1].status)
+
+
+DISPUTE_STATUSES = ("none", "open", "won", "lost")
+
+
+def dispute_status_of(provider_status: str) -> str:
+    """Stripe's dispute status as ours: won and lost are final; an inquiry closed without a chargeback
+    (`warning_closed`) leaves no dispute; anything else is open."""
+    if provider_status in ("won", "lost"):
+        return provider_status
+    return "none" if provider_status == "warning_closed" else "open"

@@ -23,6 +23,7 @@ from domain.cancellation import PolicyTier
 from domain.errors import AlreadyCancelled, InvalidTransition, RescheduleNotPossible
 from domain.events import (
     HoldExpired,
+    PaymentDisputed,
     PaymentFailed,
     PaymentRefunded,
     PaymentSucceeded,
@@ -36,6 +37,7 @@ from domain.events import (
     ReservationUpdated,
 )
 from domain.money import Quote
+from domain.payment import DISPUTE_STATUSES
 from domain.status import STAFF_TARGETS, PaymentStatus, ReservationStatus, check_transition, is_holding
 from domain.stays import BookingUnit, Period, Stay
 
@@ -389,6 +391,17 @@ class Reservation:
 
     def refunded(self, now: datetime, amount: int, currency: str, stripe_id: str | None) -> None:
         self.events.append(PaymentRefunded(now, amount, currency, stripe_id))
+
+    def disputed(self, now: datetime, status: str, amount: int, currency: str, stripe_id: str | None) -> bool:
+        """A chargeback opened, changed or closed at the provider; True when the status moved (and
+        payment.disputed was recorded)."""
+        if status not in DISPUTE_STATUSES:
+            raise ValueError(f"not a dispute status: {status}")
+        if status == self.dispute_status:
+            return False
+        self.dispute_status = status
+        self.events.append(PaymentDisputed(now, amount, currency, stripe_id, status))
+        return True
 
     # -- the status machine -------------------------------------------------------------------------
 

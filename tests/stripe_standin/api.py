@@ -58,6 +58,7 @@ V1: list[tuple[str, str, Callable[..., Result]]] = [
     ("POST", r"/v1/refunds", _refund),
     ("GET", r"/v1/refunds", lambda s, c: (200, payments.list_refunds(s, c.params))),
     ("GET", r"/v1/refunds/([^/]+)", lambda s, c, i: (200, s.get(i, "refund"))),
+    ("GET", r"/v1/disputes/([^/]+)", lambda s, c, i: (200, s.get(i, "dispute"))),
     ("GET", r"/v1/payment_intents/([^/]+)", lambda s, c, i: (200, s.get(i, "payment_intent"))),
     ("GET", r"/v1/charges/([^/]+)", lambda s, c, i: (200, s.get(i, "charge"))),
     ("POST", r"/v1/accounts", lambda s, c: (200, connect.create_account(s, c.params))),
@@ -128,6 +129,13 @@ def _clear_faults(store: Store, body: dict[str, Any]) -> Result:
 
 
 SESSION = r"/_test/checkout/sessions/([^/]+)"
+
+
+def _disputed(store: Store, body: dict[str, Any], dispute_id: str) -> Result:
+    events = payments.move_dispute(store, dispute_id, body)
+    return 200, {"event": events[0], "events": events}
+
+
 CONTROL: list[tuple[str, str, Callable[..., Result]]] = [
     ("GET", r"/_test/health", lambda s, b: (200, {"ok": True})),
     ("POST", r"/_test/reset", _reset),
@@ -162,6 +170,12 @@ CONTROL: list[tuple[str, str, Callable[..., Result]]] = [
     ("POST", r"/_test/payment_intents/([^/]+)/refund", _dashboard_refund("payment_intent")),
     ("POST", r"/_test/charges/([^/]+)/refund", _dashboard_refund("charge")),
     ("POST", r"/_test/accounts/([^/]+)/update", _events("account.updated", connect.update_account)),
+    (
+        "POST",
+        r"/_test/payment_intents/([^/]+)/dispute",
+        _events("charge.dispute.created", payments.open_dispute),
+    ),
+    ("POST", r"/_test/disputes/([^/]+)/update", _disputed),
 ]
 
 

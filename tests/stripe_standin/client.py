@@ -130,6 +130,14 @@ class StandIn:
     def fail_payment_intent(self, intent_id: str, **body: Any) -> Json:
         return self._call("POST", f"/_test/payment_intents/{intent_id}/fail", body)
 
+    def dispute(self, intent_id: str, status: str = "needs_response") -> Json:
+        """The bank disputes the intent's charge -> {"event": charge.dispute.created, "events"}."""
+        return self._call("POST", f"/_test/payment_intents/{intent_id}/dispute", {"status": status})
+
+    def move_dispute(self, dispute_id: str, status: str) -> Json:
+        """-> {"event": charge.dispute.updated, or charge.dispute.closed when won or lost}."""
+        return self._call("POST", f"/_test/disputes/{dispute_id}/update", {"status": status})
+
     def dashboard_refund(self, intent_id: str, amount: int | None = None, **body: Any) -> Json:
         """A refund made in Stripe's dashboard -> {"event": charge.refunded, "events", "refund"}."""
         return self._call("POST", f"/_test/payment_intents/{intent_id}/refund", {"amount": amount, **body})

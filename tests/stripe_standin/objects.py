@@ -237,3 +237,28 @@ def event(
     if account is not None:
         result["account"] = account
     return result
+
+
+def dispute(source: dict[str, Any], status: str) -> dict[str, Any]:
+    """A chargeback of the whole charge, as Stripe's Dispute object has it."""
+    result = base("dp", "dispute")
+    result.update(
+        {
+            "amount": source["amount"],
+            "balance_transactions": [],
+            "charge": source["id"],
+            "currency": source["currency"],
+            "evidence_details": {
+                "due_by": None,
+                "has_evidence": False,
+                "past_due": False,
+                "submission_count": 0,
+            },
+            "is_charge_refundable": False,
+            "metadata": {},
+            "payment_intent": source["payment_intent"],
+            "reason": "fraudulent",
+            "status": status,
+        }
+    )
+    return result

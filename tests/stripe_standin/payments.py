@@ -218,3 +218,40 @@ def _intent_for(store: Store, session: dict[str, Any]) -> dict[str, Any]:
     intent["payment_method"] = objects.base("pm", "x")["id"]
     intent["created"] = now()
     return store.put(intent)
+
+
+DISPUTE_STATUSES = (
+    "warning_needs_response",
+    "warning_under_review",
+    "warning_closed",
+    "needs_response",
+    "under_review",
+    "won",
+    "lost",
+)
+CLOSED = ("won", "lost", "warning_closed")
+
+
+def open_dispute(store: Store, intent_id: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cardholder's bank disputes the intent's charge -> [charge.dispute.created]."""
+    intent = store.get(intent_id, "payment_intent")
+    charge = store.get(intent["latest_charge"] or "", "charge", param="payment_intent", status=400)
+    status = body.get("status") or "needs_response"
+    if status not in DISPUTE_STATUSES or status in CLOSED:
+        raise ControlError(f"a dispute opens as one of {DISPUTE_STATUSES[:2] + DISPUTE_STATUSES[3:5]}")
+    found = store.put(objects.dispute(charge, status))
+    charge["disputed"] = True
+    return [store.emit("charge.dispute.created", found, request=NO_REQUEST)]
+
+
+def move_dispute(store: Store, dispute_id: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dispute moves on -> [charge.dispute.updated], or [charge.dispute.closed] once won or lost."""
+    found = store.get(dispute_id, "dispute")
+    status = body.get("status")
+    if status not in DISPUTE_STATUSES:
+        raise ControlError(f"status is one of {DISPUTE_STATUSES}")
+    if found["status"] in CLOSED:
+        raise ControlError(f"dispute {dispute_id} is closed")
+    found["status"] = status
+    kind = "charge.dispute.closed" if status in CLOSED else "charge.dispute.updated"
+    return [store.emit(kind, found, request=NO_REQUEST)]

@@ -18,6 +18,7 @@ from application.payment_ports import (
     CheckoutPaymentFailed,
     CheckoutRequest,
     CheckoutSession,
+    DisputeChanged,
     OtherEvent,
     PaymentIntentFailed,
     ProviderEvent,
@@ -249,6 +250,17 @@ def typed_event(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
         intent_id = intent.get("id") if isinstance(intent, dict) else intent
         return ChargeRefunded(
             event_id, intent_id, obj.get("id"), int(obj.get("amount_refunded") or 0), refunds
+        )
+    if kind in ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed"):
+        charge, intent = obj.get("charge"), obj.get("payment_intent")
+        return DisputeChanged(
+            event_id,
+            str(obj["id"]),
+            intent.get("id") if isinstance(intent, dict) else intent,
+            charge.get("id") if isinstance(charge, dict) else charge,
+            int(obj.get("amount") or 0),
+            str(obj.get("currency") or ""),
+            str(obj.get("status") or "needs_response"),
         )
     if kind == "account.updated":
         return AccountUpdated(event_id, _account(obj))

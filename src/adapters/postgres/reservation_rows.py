@@ -86,6 +86,7 @@ COLUMNS = (
     "adults",
     "children",
     "customer_user_id",
+    "dispute_status",
 )
 _CASTS = {"cancellation_policy_snapshot": "jsonb"}
 _VALUES = ", ".join(f"CAST(:{c} AS {_CASTS[c]})" if c in _CASTS else f":{c}" for c in COLUMNS)
@@ -170,6 +171,7 @@ def reservation_values(r: Reservation) -> dict[str, Any]:
         "adults": r.adults,
         "children": r.children,
         "customer_user_id": r.customer_user_id,
+        "dispute_status": r.dispute_status,
     }
 
 

@@ -102,6 +102,8 @@ class ReservationFactory(DataclassFactory[Reservation]):
     children = None
     events = Use(list)
     version = 1
+    customer_user_id = None
+    dispute_status = "none"
 
 
 @dataclass
