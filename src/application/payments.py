@@ -149,4 +149,5 @@ class Cashier:
             return
         reservation.expire_hold(self.clock.now())
         reservation.checkout_ended()
+        reservation.payment_link_ended()
         await uow.reservations.update(reservation)

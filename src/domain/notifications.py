@@ -23,6 +23,7 @@ class Mail(StrEnum):
     RESCHEDULED = "rescheduled"
     REMINDER = "reminder"
     FIND_BOOKING = "find_booking"
+    PAYMENT_LINK = "payment_link"
     ORGANISATION_NEW = "organisation_new"
     ORGANISATION_CANCELLED = "organisation_cancelled"
 

@@ -373,6 +373,19 @@ class Reservation:
         self.hold_expires_at = until
         self.payment_status = P.PENDING
 
+    def payment_link_opened(self) -> None:
+        """Staff sent a payment link for a booking they made: it stays as it is, its money is awaited."""
+        if self.status not in (S.CONFIRMED, S.PENDING) or self.deleted_at is not None:
+            raise InvalidTransition(f"a {self.status} reservation is not paid by link")
+        if self.payment_status in _PAID_OR_PAYING:
+            raise InvalidTransition("this reservation is paid or being paid")
+        self.payment_status = P.PENDING
+
+    def payment_link_ended(self) -> None:
+        """The link expired unpaid: nothing is awaited any more (the booking itself never depended on it)."""
+        if self.status in (S.CONFIRMED, S.PENDING, S.COMPLETED) and self.payment_status == P.PENDING:
+            self.payment_status = P.NOT_REQUIRED
+
     def count_attempt(self) -> None:
         """One more Checkout Session for this reservation (its idempotency key counts them)."""
         self.checkout_attempt += 1

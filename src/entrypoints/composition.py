@@ -44,6 +44,7 @@ from application.mail import FindBooking, PurgeMail, QueueMail, RemindCustomers,
 from application.mail_ports import MailSender
 from application.organisations import OrganisationAdmin
 from application.outbox import CountEvents, DispatchOutbox, PurgeOutbox
+from application.payment_links import PaymentLinks
 from application.payment_ports import PaymentGateway
 from application.payments import Cashier
 from application.ports import UnitOfWork, UnitOfWorkFactory
@@ -56,12 +57,13 @@ from application.reservations import (
 )
 from application.retry import RetryCheckout
 from application.self_service import SelfService
-from application.storefront import Storefronts
+from application.storefront import Entry, Storefronts
 from application.webhook_delivery import DeliverWebhooks, FanOutWebhooks, PurgeDeliveries
 from application.webhook_endpoints import WebhookAdmin
 from application.webhooks import HandleProviderEvent
 from domain.reservation import Reservation
 from entrypoints.http import present
+from entrypoints.http.links import status_url
 from entrypoints.settings import Settings
 
 
@@ -99,6 +101,7 @@ class UseCases:
     feeds: CalendarFeeds
     booking_calendar: BookingCalendar
     customer_bookings: CustomerBookings
+    payment_links: PaymentLinks
 
 
 @dataclass
@@ -262,6 +265,9 @@ def build_runtime(settings: Settings) -> Runtime:
         feeds=CalendarFeeds(uow, clock, feed_tokens, sha256_hex, IcsWriter()),
         booking_calendar=booking_calendar,
         customer_bookings=CustomerBookings(uow, clock, self_service, booking_calendar),
+        payment_links=PaymentLinks(
+            uow, clock, gateway, terms, lambda org: status_url(settings.public_base_url, Entry(slug=org.slug))
+        ),
     )
     return Runtime(
         settings,

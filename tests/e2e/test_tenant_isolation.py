@@ -151,6 +151,9 @@ PUBLIC_CASES: dict[str, Case] = {
 }
 
 CASES |= {
+    "POST /api/reservations/{reservation_id}/payment-link": lambda s, i: s.post(
+        f"/api/reservations/{i['reservation']}/payment-link", json={}
+    ),
     "POST /api/reservations/{reservation_id}/refund": lambda s, i: s.post(
         f"/api/reservations/{i['reservation']}/refund", json={}
     ),

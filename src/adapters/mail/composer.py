@@ -95,6 +95,11 @@ class Words:
         )
 
 
+def _until(words: Words, letter: Letter) -> str:
+    until = letter.payload.get("expires_at")
+    return words.moment(datetime.fromisoformat(until)) if isinstance(until, str) else ""
+
+
 class TemplateComposer:
     def __init__(self) -> None:
         loader = FileSystemLoader(TEMPLATES)
@@ -121,7 +126,13 @@ class TemplateComposer:
                 if to_customer and first.customer_name
                 else words("greeting.anonymous")
             ),
-            "intro": words(f"intro.{kind}", organisation=letter.organisation_name, amount=amount),
+            "intro": words(
+                f"intro.{kind}",
+                organisation=letter.organisation_name,
+                amount=amount,
+                until=_until(words, letter),
+            ),
+            "pay_url": letter.payload.get("url"),
             "bookings": [words.shown(b) for b in letter.bookings],
             "refund": (
                 (words("refund", amount=amount) if money else words("no_refund"))

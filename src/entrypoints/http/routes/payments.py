@@ -21,6 +21,8 @@ from entrypoints.http.schemas.payments import (
     ConnectOut,
     LedgerEntryOut,
     LedgerOut,
+    PaymentLinkBody,
+    PaymentLinkOut,
     RefundBody,
     RefundOut,
     StripeConfigOut,
@@ -91,6 +93,20 @@ class ConnectController(Controller):
 class RefundsController(Controller):
     path = "/api/reservations/{reservation_id:int}"
     tags = ["reservations"]
+
+    @post("/payment-link", status_code=201)
+    async def payment_link(
+        self,
+        reservation_id: PathId,
+        cases: NamedDependency[UseCases],
+        caller: NamedDependency[Caller],
+        data: PaymentLinkBody | None = None,
+    ) -> PaymentLinkOut:
+        """A Checkout link for a booking staff made; the customer is e-mailed it when it has an e-mail."""
+        link = await cases.payment_links.create(
+            caller, reservation_id, (data or PaymentLinkBody()).expires_in_hours
+        )
+        return PaymentLinkOut(link.url, link.session_id, link.amount, link.currency, utc(link.expires_at))  # type: ignore[arg-type]
 
     @post("/refund", status_code=201)
     async def refund(

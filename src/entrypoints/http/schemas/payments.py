@@ -65,3 +65,15 @@ class StripeConfigOut(Out):
 
 class WebhookOut(Out):
     status: str
+
+
+class PaymentLinkBody(Body):
+    expires_in_hours: Annotated[int, Meta(ge=1, le=24)] = 24
+
+
+class PaymentLinkOut(Out):
+    url: str
+    stripe_checkout_session_id: str
+    amount: int
+    currency: str
+    expires_at: datetime
