@@ -3,11 +3,16 @@ downloaded by reference; another user's reference is simply not found."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from application.access import no_api_keys
 from application.calendars import BookingCalendar
 from application.cancel import RefundOutcome
+from application.checkout import Reserved
 from application.ports import Clock, Page, PageRequest, UnitOfWorkFactory
+from application.retry import RetryCheckout
 from application.self_service import ManagedBooking, OwnBooking, SelfService
+from domain.catalog import Organisation
 from domain.errors import InvalidInput
 from domain.identity import Caller
 from domain.status import ReservationStatus
@@ -18,9 +23,16 @@ STATUSES = tuple(s.value for s in ReservationStatus)
 
 class CustomerBookings:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, self_service: SelfService, calendar: BookingCalendar
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        self_service: SelfService,
+        calendar: BookingCalendar,
+        retry: RetryCheckout,
+        status_url: Callable[[Organisation], str],
     ) -> None:
         self.uow, self.clock, self.self_service, self.calendar = uow, clock, self_service, calendar
+        self.retry, self.status_url = retry, status_url
 
     def _own(self, caller: Caller, reference: str) -> OwnBooking:
         no_api_keys(caller)  # a customer is a person: keys act for organisations
@@ -51,6 +63,16 @@ class CustomerBookings:
 
     async def reschedule(self, caller: Caller, reference: str, when: When) -> ManagedBooking:
         return await self.self_service.reschedule(self._own(caller, reference), when)
+
+    async def checkout(
+        self, caller: Caller, reference: str, success: str | None, cancel: str | None
+    ) -> tuple[Reserved, str]:
+        """A new Checkout Session for the owner's own unpaid booking (the open one is ended first), and the
+        status URL it returns to."""
+        own = self._own(caller, reference)
+        found = await self.self_service.view(own)
+        back = self.status_url(found.organisation)
+        return await self.retry.for_customer(own.user_id, own.reference, success, cancel, back), back
 
     async def calendar_file(self, caller: Caller, reference: str) -> bytes:
         return await self.calendar(self._own(caller, reference))

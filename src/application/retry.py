@@ -5,19 +5,21 @@ ends the old session at the provider, renews the hold, and only then opens the n
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
 
 from application.checkout import Checkouts, Reserved, retry_possible
 from application.holds import expire_lapsed_around
 from application.payment_ports import PaymentGateway
-from application.ports import Clock, UnitOfWorkFactory
+from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.catalog import Organisation, ResourceType
 from domain.errors import CapacityConflict, NotFound, RetryNotPossible
 from domain.reservation import Reservation
 from domain.status import PaymentStatus, ReservationStatus
 
 S = ReservationStatus
+Finder = Callable[[UnitOfWork], Awaitable[Reservation | None]]  # the reservation to pay again, locked
 CLAIM = timedelta(minutes=2)  # longer than the provider calls of one retry can take
 
 
@@ -30,25 +32,49 @@ class RetryCheckout:
     async def __call__(self, organisation_id: int, session_id: str, status_url: str) -> Reserved:
         """Expire the old session, renew the hold (HOLD_MINUTES + 1 from now), open a new session that
         returns to `status_url`."""
-        reservation, org, rt = await self._claim(organisation_id, session_id)
+
+        async def by_session(uow: UnitOfWork) -> Reservation | None:
+            found = await uow.reservations.by_checkout_session(session_id, lock=True)
+            return found if found is not None and found.organisation_id == organisation_id else None
+
+        back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
+        # No manage token: whoever holds a session id (it travels in URLs) must not manage the booking.
+        return await self._again(by_session, back, back, "no such checkout session")
+
+    async def for_customer(
+        self, user_id: int, reference: str, success: str | None, cancel: str | None, status_url: str
+    ) -> Reserved:
+        """The owner's own pending (or lapsed, while its time is free) booking, paid through a new Checkout
+        Session; the open session is ended first. `status_url` is the organisation's checkout-status."""
+        back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
+        terms = self.checkouts.terms
+        success_url = terms.return_url(success, back, "successUrl")
+        cancel_url = terms.return_url(cancel, back, "cancelUrl")
+
+        async def by_owner(uow: UnitOfWork) -> Reservation | None:
+            return await uow.reservations.by_customer(user_id, reference.upper(), lock=True)
+
+        return await self._again(by_owner, success_url, cancel_url)
+
+    async def _again(
+        self, find: Finder, success: str, cancel: str, missing: str = "no such booking"
+    ) -> Reserved:
+        reservation, org, rt = await self._claim(find, missing)
         try:
             await self._end_current_session(reservation)
             reservation = await self._renew(reservation)
         except BaseException:
             await self._unclaim(reservation)
             raise
-        back = status_url + "?sessionId={CHECKOUT_SESSION_ID}"
-        # No manage token: whoever holds a session id (it travels in URLs) must not manage the booking.
-        return await self.checkouts.open(reservation, org, rt.name, back, back, None, retried=True)
+        return await self.checkouts.open(reservation, org, rt.name, success, cancel, None, retried=True)
 
-    async def _claim(
-        self, organisation_id: int, session_id: str
-    ) -> tuple[Reservation, Organisation, ResourceType]:
+    async def _claim(self, find: Finder, missing: str) -> tuple[Reservation, Organisation, ResourceType]:
         now = self.clock.now()
         async with self.uow() as uow:
-            reservation = await uow.reservations.by_checkout_session(session_id, lock=True)
-            if reservation is None or reservation.organisation_id != organisation_id:
-                raise NotFound("no such checkout session")
+            reservation = await find(uow)
+            if reservation is None:
+                raise NotFound(missing)
+            organisation_id = reservation.organisation_id
             org = await uow.organisations.by_id(organisation_id)
             rt = await uow.resource_types.get(organisation_id, reservation.resource_type_id)
             if org is None or rt is None or not await retry_possible(uow, reservation, now):

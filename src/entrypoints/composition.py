@@ -61,6 +61,7 @@ from application.storefront import Entry, Storefronts
 from application.webhook_delivery import DeliverWebhooks, FanOutWebhooks, PurgeDeliveries
 from application.webhook_endpoints import WebhookAdmin
 from application.webhooks import HandleProviderEvent
+from domain.catalog import Organisation
 from domain.reservation import Reservation
 from entrypoints.http import present
 from entrypoints.http.links import status_url
@@ -209,6 +210,11 @@ def build_runtime(settings: Settings) -> Runtime:
     calendar_source = HttpCalendarSource(guard)
     self_service = SelfService(uow, clock, sha256_hex, cashier, checkouts)
     booking_calendar = BookingCalendar(self_service, IcsWriter())
+    retry = RetryCheckout(uow, clock, gateway, checkouts)
+
+    def status_of(org: Organisation) -> str:
+        return status_url(settings.public_base_url, Entry(slug=org.slug))
+
     send_mail = SendMail(
         uow,
         clock,
@@ -241,7 +247,7 @@ def build_runtime(settings: Settings) -> Runtime:
             reads, uow, single_statement, clock, metrics, checkouts, manage_tokens, sha256_hex
         ),
         checkout_status=CheckoutStatus(uow, clock, checkouts),
-        retry_checkout=RetryCheckout(uow, clock, gateway, checkouts),
+        retry_checkout=retry,
         self_service=self_service,
         handle_provider_event=HandleProviderEvent(uow, clock, gateway, cashier, metrics),
         jobs=BackgroundJobs(
@@ -264,10 +270,8 @@ def build_runtime(settings: Settings) -> Runtime:
         blocks=BlockAdmin(uow, clock),
         feeds=CalendarFeeds(uow, clock, feed_tokens, sha256_hex, IcsWriter()),
         booking_calendar=booking_calendar,
-        customer_bookings=CustomerBookings(uow, clock, self_service, booking_calendar),
-        payment_links=PaymentLinks(
-            uow, clock, gateway, terms, lambda org: status_url(settings.public_base_url, Entry(slug=org.slug))
-        ),
+        customer_bookings=CustomerBookings(uow, clock, self_service, booking_calendar, retry, status_of),
+        payment_links=PaymentLinks(uow, clock, gateway, terms, status_of),
     )
     return Runtime(
         settings,

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.stripe_standin import StandIn
+from tests.support.api import sign_up
 from tests.support.payments import Shop, send, sql, start_at
 
 pytestmark = pytest.mark.e2e
@@ -78,3 +79,34 @@ def test_a_new_link_ends_the_old_one_and_an_expired_link_leaves_nothing_awaited(
     shop.owner.ok("POST", f"/api/reservations/{cancelled['id']}/cancel", json={})
     refused = shop.owner.post(f"/api/reservations/{cancelled['id']}/payment-link", json={})
     assert refused.status_code == 409
+
+
+def test_the_owner_pays_their_pending_booking_through_a_new_checkout(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
+    ana, bo = sign_up(http, "Ana Owner"), sign_up(http, "Bo")
+    start = start_at(days=73)
+    made = http.post(
+        f"/api/public/booking/organisations/{shop.owner.slug}/reserve",
+        json={
+            "resourceTypeId": shop.type_id,
+            "startTime": start.isoformat(),
+            "endTime": start.replace(hour=start.hour + 1).isoformat(),
+        },
+        headers={"Authorization": f"Bearer {ana.token}"},
+    )
+    assert made.status_code == 201, made.text
+    held = made.json()
+    assert held["status"] == "pending_payment"
+    path = f"/api/me/bookings/{held['reference']}/checkout"
+    assert bo.post(path, json={}).status_code == 404  # not theirs
+    again = ana.ok("POST", path, json={})
+    session = again["paymentData"]["stripeCheckoutSessionId"]
+    assert session != held["stripeCheckoutSessionId"]
+    assert standin.object(held["stripeCheckoutSessionId"])["status"] == "expired"  # the old one ended first
+    assert send(http, standin.pay(session)["event"]).json() == {"status": "processed"}
+    mine = ana.ok("GET", f"/api/me/bookings/{held['reference']}")
+    assert (mine["status"], mine["paymentStatus"]) == ("confirmed", "succeeded")
+    paid = ana.post(path, json={})
+    assert paid.status_code == 409
+    assert paid.json()["code"] == "RETRY_NOT_POSSIBLE"

@@ -12,15 +12,18 @@ from application.ports import PageRequest
 from domain.identity import Caller
 from entrypoints.composition import UseCases
 from entrypoints.http.routes.manage import managed_out
+from entrypoints.http.routes.public import reserved_out
 from entrypoints.http.schemas.common import pagination
 from entrypoints.http.schemas.public import (
     ManageCancelBody,
     ManagedCancellationOut,
     ManagedOut,
     MyBookingList,
+    OwnerCheckoutBody,
     RefundViewOut,
     RescheduleBody,
     RescheduledOut,
+    ReserveOut,
 )
 
 Reference = Annotated[str, Parameter(min_length=1, max_length=40)]
@@ -76,6 +79,21 @@ class MeController(Controller):
         return RescheduledOut(
             managed_out(await cases.customer_bookings.reschedule(caller, reference, data.when()))
         )
+
+    @post("/{reference:str}/checkout", status_code=200)
+    async def checkout(
+        self,
+        reference: Reference,
+        cases: NamedDependency[UseCases],
+        caller: NamedDependency[Caller],
+        data: OwnerCheckoutBody | None = None,
+    ) -> ReserveOut:
+        """Pay one's own pending booking through a new Checkout Session (the open one ends first)."""
+        body = data or OwnerCheckoutBody()
+        done, back = await cases.customer_bookings.checkout(
+            caller, reference, body.success_url, body.cancel_url
+        )
+        return reserved_out(done, back)
 
     @get("/{reference:str}/calendar.ics")
     async def calendar(

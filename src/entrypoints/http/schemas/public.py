@@ -232,3 +232,8 @@ class ManagedCancellationOut(Out):
 
 class FindBookingBody(Body):
     email: Annotated[str, Meta(min_length=3, max_length=254)]
+
+
+class OwnerCheckoutBody(Body):
+    success_url: Url | None = None
+    cancel_url: Url | None = None
