@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 from application.calendar_ports import Blocks, Feeds, Imports
+from application.card_ports import SavedCards
 from application.mail_ports import MailQueue, Reminders
 from application.payment_ports import Payments
 from domain.access import Role
@@ -345,6 +346,7 @@ class UnitOfWork(Protocol):
     blocks: Blocks
     feeds: Feeds
     imports: Imports
+    saved_cards: SavedCards
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -24,6 +24,7 @@ from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.routes.calendars import BlocksController, FeedsController, PublicCalendarsController
+from entrypoints.http.routes.cards import CardsController
 from entrypoints.http.routes.catalog import ResourcesController, ResourceTypesController
 from entrypoints.http.routes.dev_mail import DevMailController
 from entrypoints.http.routes.identity import ApiKeysController, AuthController, UsersController
@@ -64,6 +65,7 @@ ROUTES: list[ControllerRouterHandler] = [
     FeedsController,
     PublicCalendarsController,
     MeController,
+    CardsController,
 ]
 
 

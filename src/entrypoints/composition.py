@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -34,6 +34,7 @@ from application.api_keys import ApiKeyAdmin
 from application.calendar import PublicCalendar
 from application.calendars import BlockAdmin, BookingCalendar, CalendarFeeds, ImportCalendars
 from application.cancel import CancelReservation, RefundReservation, ReservationLedger
+from application.card_ports import CardVault
 from application.catalog import CatalogAdmin
 from application.checkout import Checkouts, CheckoutStatus, CheckoutTerms, ManageTokens
 from application.connect import StripeConnect
@@ -56,6 +57,7 @@ from application.reservations import (
     UpdateReservation,
 )
 from application.retry import RetryCheckout
+from application.saved_cards import SavedCardAdmin
 from application.self_service import SelfService
 from application.storefront import Entry, Storefronts
 from application.webhook_delivery import DeliverWebhooks, FanOutWebhooks, PurgeDeliveries
@@ -103,6 +105,7 @@ class UseCases:
     booking_calendar: BookingCalendar
     customer_bookings: CustomerBookings
     payment_links: PaymentLinks
+    saved_cards: SavedCardAdmin
 
 
 @dataclass
@@ -272,6 +275,8 @@ def build_runtime(settings: Settings) -> Runtime:
         booking_calendar=booking_calendar,
         customer_bookings=CustomerBookings(uow, clock, self_service, booking_calendar, retry, status_of),
         payment_links=PaymentLinks(uow, clock, gateway, terms, status_of),
+        # Both gateways are card vaults (the sandbox one refuses, saying why).
+        saved_cards=SavedCardAdmin(uow, cast(CardVault, gateway), settings.stripe_publishable_key),
     )
     return Runtime(
         settings,

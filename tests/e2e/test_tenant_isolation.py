@@ -235,6 +235,10 @@ EXEMPT |= {
     "POST /api/me/bookings/{reference}/cancel": "the caller's own bookings",
     "POST /api/me/bookings/{reference}/reschedule": "the caller's own bookings",
     "GET /api/me/bookings/{reference}/calendar.ics": "the caller's own bookings",
+    "POST /api/me/payment-methods/setup-intent": "the caller's own Stripe Customer",
+    "POST /api/me/payment-methods": "attaches to the caller's own Customer",
+    "GET /api/me/payment-methods": "the caller's own cards",
+    "DELETE /api/me/payment-methods/{card_id}": "the caller's own cards (test_saved_cards.py: another's is 404)",
     "POST /api/me/bookings/{reference}/checkout": "the caller's own bookings (test_payment_links.py: another's is 404)",
 }
 

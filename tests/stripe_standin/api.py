@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import checkout, connect, payments
+from . import checkout, connect, customers, payments
 from .state import Store, objects_list
 from .wire import StripeError, as_int, check_metadata
 
@@ -61,6 +61,13 @@ V1: list[tuple[str, str, Callable[..., Result]]] = [
     ("GET", r"/v1/disputes/([^/]+)", lambda s, c, i: (200, s.get(i, "dispute"))),
     ("GET", r"/v1/payment_intents/([^/]+)", lambda s, c, i: (200, s.get(i, "payment_intent"))),
     ("GET", r"/v1/charges/([^/]+)", lambda s, c, i: (200, s.get(i, "charge"))),
+    ("POST", r"/v1/customers", lambda s, c: (200, customers.create_customer(s, c.params))),
+    ("GET", r"/v1/customers/([^/]+)", lambda s, c, i: (200, s.get(i, "customer"))),
+    ("POST", r"/v1/setup_intents", lambda s, c: (200, customers.create_setup_intent(s, c.params))),
+    ("GET", r"/v1/setup_intents/([^/]+)", lambda s, c, i: (200, s.get(i, "setup_intent"))),
+    ("GET", r"/v1/payment_methods/([^/]+)", lambda s, c, i: (200, customers.payment_method(s, i))),
+    ("POST", r"/v1/payment_methods/([^/]+)/attach", lambda s, c, i: (200, customers.attach(s, i, c.params))),
+    ("POST", r"/v1/payment_methods/([^/]+)/detach", lambda s, c, i: (200, customers.detach(s, i))),
     ("POST", r"/v1/accounts", lambda s, c: (200, connect.create_account(s, c.params))),
     ("GET", r"/v1/accounts/([^/]+)", lambda s, c, i: (200, s.get(i, "account"))),
     ("POST", r"/v1/account_links", lambda s, c: (200, connect.create_link(s, c.params))),

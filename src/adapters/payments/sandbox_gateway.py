@@ -14,6 +14,7 @@ from adapters.payments.stripe_gateway import verified_event
 from adapters.postgres.errors import translated
 from adapters.postgres.tables import organisations
 from adapters.postgres.tables import sandbox_checkout_sessions as sessions
+from application.card_ports import CardDetails
 from application.payment_ports import (
     AccountState,
     AccountUpdated,
@@ -24,7 +25,7 @@ from application.payment_ports import (
     ProviderEvent,
     RefundResult,
 )
-from domain.errors import PaymentProviderError
+from domain.errors import PaymentProviderError, PaymentsUnavailable
 
 
 def _id(prefix: str) -> str:
@@ -38,6 +39,19 @@ class SandboxGateway:
         self._engine = engine
         self._base = public_base_url
         self._secrets = [s for s in webhook_secrets if s]
+
+    # Saved cards need Stripe.js and Stripe's Customers: the sandbox says so, plainly (409).
+    async def create_customer(self, user_id: int, email: str, idempotency_key: str) -> str:
+        raise PaymentsUnavailable("saved cards need the stripe payments provider")
+
+    async def setup_intent(self, customer_id: str) -> str:
+        raise PaymentsUnavailable("saved cards need the stripe payments provider")
+
+    async def attach(self, payment_method_id: str, customer_id: str) -> CardDetails:
+        raise PaymentsUnavailable("saved cards need the stripe payments provider")
+
+    async def detach(self, payment_method_id: str) -> None:
+        raise PaymentsUnavailable("saved cards need the stripe payments provider")
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         session_id = _id("cs")

@@ -8,6 +8,7 @@ from typing import Annotated, Any, cast
 import msgspec
 import stripe
 
+from application.card_ports import CardDetails
 from application.payment_ports import (
     AccountState,
     AccountUpdated,
@@ -180,6 +181,53 @@ class StripeGateway:
             ),
         )
         return str(link["url"])
+
+    # -- saved cards (the CardVault port): Customers and PaymentMethods on the platform account --------
+
+    async def create_customer(self, user_id: int, email: str, idempotency_key: str) -> str:
+        made = await self._call(
+            "create a customer",
+            self._client.v1.customers.create_async(
+                params={"email": email, "metadata": {"user_id": str(user_id)}},
+                options={"idempotency_key": idempotency_key},
+            ),
+        )
+        return str(made["id"])
+
+    async def setup_intent(self, customer_id: str) -> str:
+        made = await self._call(
+            "create a setup intent",
+            self._client.v1.setup_intents.create_async(
+                params=cast(
+                    Any, {"customer": customer_id, "payment_method_types": ["card"], "usage": "on_session"}
+                )
+            ),
+        )
+        return str(made["client_secret"])
+
+    async def attach(self, payment_method_id: str, customer_id: str) -> CardDetails:
+        try:
+            made = await self._client.v1.payment_methods.attach_async(
+                payment_method_id, params={"customer": customer_id}
+            )
+        except stripe.InvalidRequestError as exc:  # an unknown or foreign card: the caller's mistake
+            raise InvalidInput("not a card that can be saved", "paymentMethodId") from exc
+        except stripe.StripeError as exc:
+            log.warning("stripe attach failed: %s (%s)", type(exc).__name__, getattr(exc, "code", None))
+            raise PaymentProviderError("the payment provider failed to save the card") from exc
+        card = made.to_dict().get("card") or {}
+        return CardDetails(
+            str(made["id"]),
+            str(card.get("brand") or "unknown"),
+            str(card.get("last4") or ""),
+            int(card.get("exp_month") or 0),
+            int(card.get("exp_year") or 0),
+        )
+
+    async def detach(self, payment_method_id: str) -> None:
+        await self._call(
+            "remove a saved card", self._client.v1.payment_methods.detach_async(payment_method_id)
+        )
 
     async def retrieve_account(self, account_id: str) -> AccountState:
         account = await self._call(

@@ -79,6 +79,7 @@ users = Table(
     _updated(),
     Index("uq_users_email_lower", text("lower(email)"), unique=True),
     ForeignKeyConstraint(["active_organisation_id"], ["organisations.id"], ondelete="SET NULL"),
+    Column("stripe_customer_id", Text, nullable=True, unique=True),  # the user as a Stripe Customer
 )
 
 organisations = Table(
@@ -607,4 +608,19 @@ resource_blocks = Table(
     CheckConstraint("end_time > start_time", name="time_order"),
     CheckConstraint("source IN ('manual', 'import')", name="source"),
     Index("ix_resource_blocks_resource_id", "resource_id", "start_time"),
+)
+
+saved_cards = Table(
+    "saved_cards",
+    metadata,
+    _id(),
+    Column("user_id", BigInteger, nullable=False),
+    Column("stripe_payment_method_id", Text, nullable=False, unique=True),
+    Column("brand", Text, nullable=False),
+    Column("last4", Text, nullable=False),
+    Column("exp_month", SmallInteger, nullable=False),
+    Column("exp_year", SmallInteger, nullable=False),
+    _created(),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+    Index("ix_saved_cards_user_id", "user_id"),
 )

@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from adapters.postgres.calendar_repo import SqlBlocks, SqlFeeds, SqlImports
+from adapters.postgres.card_repo import SqlSavedCards
 from adapters.postgres.catalog_repo import SqlOrganisations, SqlResources, SqlResourceTypes
 from adapters.postgres.errors import translated
 from adapters.postgres.identity_repo import SqlApiKeys, SqlMemberships, SqlRefreshTokens, SqlUsers
@@ -24,6 +25,7 @@ from adapters.postgres.reservation_repo import SqlReservations
 from adapters.postgres.webhook_repo import SqlWebhookDeliveries, SqlWebhookEndpoints
 from adapters.security import SecretBox
 from application.calendar_ports import Blocks, Feeds, Imports
+from application.card_ports import SavedCards
 from application.mail_ports import MailQueue, Reminders
 from application.payment_ports import Payments
 from application.ports import (
@@ -59,6 +61,7 @@ class SqlUnitOfWork:
     blocks: Blocks
     feeds: Feeds
     imports: Imports
+    saved_cards: SavedCards
 
     def __init__(self, engine: AsyncEngine, box: SecretBox, transactional: bool = True) -> None:
         self._engine = engine
@@ -90,6 +93,7 @@ class SqlUnitOfWork:
         self.outgoing_mail = SqlMailQueue(conn)
         self.reminders = SqlReminders(conn, self.reservations)
         self.blocks, self.feeds, self.imports = SqlBlocks(conn), SqlFeeds(conn), SqlImports(conn)
+        self.saved_cards = SqlSavedCards(conn)
         return self
 
     @asynccontextmanager
