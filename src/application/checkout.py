@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from application.payment_ports import CheckoutRequest, CheckoutSession, PaymentGateway
+from application.intents import apply_intent
+from application.payment_ports import CheckoutRequest, CheckoutSession, IntentState, PaymentGateway
 from application.payments import Cashier
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.allocation import Bookable, buffered, fits_again
@@ -67,11 +68,18 @@ class ManageTokens:
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+@dataclass(frozen=True)
+class CardPaid:
+    intent: IntentState
+    publishable_key: str | None
+
+
 @dataclass
 class Reserved:
     reservation: Reservation
     manage_token: str | None  # None on checkout-retry: a session id must not grant the booking's management
     session: CheckoutSession | None = None
+    card: CardPaid | None = None  # a saved card was charged instead of a session opened
 
 
 async def retry_possible(uow: UnitOfWork, reservation: Reservation, now: datetime) -> bool:
@@ -106,7 +114,8 @@ def awaiting_word(reservation: Reservation) -> bool:
     """Whether the provider may know something we do not: a payment pending, a hold that ended while its
     session might still have been paid, or a cancelled hold whose session was not seen to end (a lost
     webhook must not keep money without a booking)."""
-    if not reservation.requires_payment or reservation.stripe_checkout_session_id is None:
+    attempt = reservation.stripe_checkout_session_id or reservation.stripe_payment_intent_id
+    if not reservation.requires_payment or attempt is None:
         return False
     if reservation.status == S.PENDING_PAYMENT:
         return True
@@ -166,7 +175,7 @@ class Checkouts:
         try:
             session = await self.gateway.create_checkout(request)
         except PaymentProviderError:
-            await self._release(reservation, keep=retried)
+            await self.release(reservation, keep=retried)
             raise
         async with self.uow() as uow:
             await uow.reservations.set_checkout(
@@ -176,7 +185,8 @@ class Checkouts:
         reservation.stripe_checkout_session_id = session.id
         return Reserved(reservation, token, session)
 
-    async def _release(self, reservation: Reservation, keep: bool) -> None:
+    async def release(self, reservation: Reservation, keep: bool) -> None:
+        """A new reservation whose payment could not start is removed; a `keep` one ends expired."""
         now = self.clock.now()
         async with self.uow() as uow:
             if not keep:
@@ -221,6 +231,8 @@ class Checkouts:
                 reservation = await uow.reservations.get(
                     organisation_id, reservation_id, include_deleted=True
                 )
+        if reservation is not None and reservation.stripe_payment_intent_id and awaiting_word(reservation):
+            return await self._reconcile_intent(reservation, reservation.stripe_payment_intent_id)
         session_id = reservation.stripe_checkout_session_id if reservation is not None else None
         if reservation is None or session_id is None or not awaiting_word(reservation):
             return reservation
@@ -240,6 +252,23 @@ class Checkouts:
                 return current
             await self.apply(uow, current, session)
             fresh = await uow.reservations.get(organisation_id, reservation_id, include_deleted=True)
+            await uow.commit()
+        return fresh
+
+    async def _reconcile_intent(self, reservation: Reservation, intent_id: str) -> Reservation | None:
+        """The saved-card attempt's PaymentIntent, asked about and applied as its webhook would be."""
+        intent = await self.gateway.retrieve_intent(intent_id)
+        if intent.status in ("requires_payment_method", "requires_action", "requires_confirmation") and (
+            reservation.status == S.CANCELLED
+        ):
+            intent = await self.gateway.cancel_intent(intent_id)  # a cancelled hold's attempt must end
+        async with self.uow() as uow:
+            org, rid = reservation.organisation_id, reservation.id
+            current = await uow.reservations.get(org, rid, lock=True, include_deleted=True)
+            if current is None or current.stripe_payment_intent_id != intent_id or not awaiting_word(current):
+                return current
+            await apply_intent(uow, self.cashier, current, intent)
+            fresh = await uow.reservations.get(org, rid, include_deleted=True)
             await uow.commit()
         return fresh
 
@@ -271,10 +300,18 @@ class CheckoutStatus:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, checkouts: Checkouts) -> None:
         self.uow, self.clock, self.checkouts = uow, clock, checkouts
 
-    async def __call__(self, organisation_id: int, session_id: str) -> CheckoutState:
+    async def __call__(
+        self, organisation_id: int, session_id: str | None, intent_id: str | None = None
+    ) -> CheckoutState:
+        """By `sessionId`, or by `paymentIntentId` for a saved-card payment."""
         now = self.clock.now()
         async with self.uow() as uow:
-            reservation = await uow.reservations.by_checkout_session(session_id)
+            if session_id is not None:
+                reservation = await uow.reservations.by_checkout_session(session_id)
+            elif intent_id is not None:
+                reservation = await uow.reservations.by_payment_intent(intent_id)
+            else:
+                raise InvalidInput("name sessionId or paymentIntentId", "sessionId")
             if reservation is None or reservation.organisation_id != organisation_id:
                 raise NotFound("no such checkout session")
             due = awaiting_word(reservation) and await uow.reservations.claim_reconcile(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from application.access import no_api_keys
 from application.calendars import BookingCalendar
 from application.cancel import RefundOutcome
+from application.card_payments import CardPayments
 from application.checkout import Reserved
 from application.ports import Clock, Page, PageRequest, UnitOfWorkFactory
 from application.retry import RetryCheckout
@@ -30,9 +31,10 @@ class CustomerBookings:
         calendar: BookingCalendar,
         retry: RetryCheckout,
         status_url: Callable[[Organisation], str],
+        cards: CardPayments,
     ) -> None:
         self.uow, self.clock, self.self_service, self.calendar = uow, clock, self_service, calendar
-        self.retry, self.status_url = retry, status_url
+        self.retry, self.status_url, self.cards = retry, status_url, cards
 
     def _own(self, caller: Caller, reference: str) -> OwnBooking:
         no_api_keys(caller)  # a customer is a person: keys act for organisations
@@ -73,6 +75,15 @@ class CustomerBookings:
         found = await self.self_service.view(own)
         back = self.status_url(found.organisation)
         return await self.retry.for_customer(own.user_id, own.reference, success, cancel, back), back
+
+    async def pay(
+        self, caller: Caller, reference: str, payment_method_id: str, return_url: str
+    ) -> tuple[Reserved, str]:
+        """Pay (or pay again) one's own booking awaiting payment with a saved card; the status URL too."""
+        own = self._own(caller, reference)
+        found = await self.self_service.view(own)
+        done = await self.cards.pay_own(caller, own.reference, payment_method_id, return_url)
+        return done, self.status_url(found.organisation)
 
     async def calendar_file(self, caller: Caller, reference: str) -> bytes:
         return await self.calendar(self._own(caller, reference))

@@ -40,6 +40,42 @@ class CheckoutSession:
 
 
 @dataclass(frozen=True)
+class IntentRequest:
+    """A PaymentIntent confirmed on the server with a saved card (a destination charge, as Checkout's)."""
+
+    reservation_id: int
+    organisation_id: int
+    reference: str
+    description: str
+    amount: int
+    currency: str
+    application_fee: int
+    destination: str | None
+    customer_id: str
+    payment_method_id: str
+    return_url: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class IntentState:
+    id: str
+    status: str  # succeeded, processing, requires_action, requires_payment_method, canceled, ...
+    amount: int
+    currency: str
+    client_secret: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ours(self) -> bool:
+        """Made by the saved-card flow (Checkout's own PaymentIntents are settled by Checkout's events)."""
+        return self.metadata.get("mode") == INTENT_MODE
+
+
+INTENT_MODE = "payment_intent"
+
+
+@dataclass(frozen=True)
 class RefundResult:
     id: str
     amount: int
@@ -103,6 +139,13 @@ class PaymentIntentFailed(ProviderEvent):
 
 
 @dataclass(frozen=True)
+class IntentChanged(ProviderEvent):
+    """payment_intent.succeeded, .processing or .canceled of a server-confirmed PaymentIntent."""
+
+    intent: IntentState
+
+
+@dataclass(frozen=True)
 class ChargeRefunded(ProviderEvent):
     """Money went back, from anywhere (the provider's dashboard included)."""
 
@@ -143,6 +186,15 @@ class PaymentGateway(Protocol):
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
     async def retrieve_checkout(self, session_id: str) -> CheckoutSession: ...
+    async def create_intent(self, request: IntentRequest) -> IntentState:
+        """Create and confirm; a declined card is an answer (`requires_payment_method`), not an error."""
+        ...
+
+    async def retrieve_intent(self, intent_id: str) -> IntentState: ...
+    async def cancel_intent(self, intent_id: str) -> IntentState:
+        """End an attempt that has not succeeded; the intent as it now stands."""
+        ...
+
     async def expire_checkout(self, session_id: str) -> CheckoutSession:
         """End an open session so that it can no longer be paid; the session as it now stands (a session
         that completed first stays complete)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from application.booking import Target, allocate_on, new_reference, outcome_of, price, retrying
@@ -12,9 +13,12 @@ from application.holds import expire_lapsed
 from application.ports import Clock, HeavyWork, Metrics, SecretHasher, UnitOfWorkFactory
 from application.public_ports import BookingView, PublicReads, ViewWindow
 from application.storefront import Entry
+
+if TYPE_CHECKING:  # it imports retry, which imports this module's neighbours
+    from application.card_payments import CardPayments
 from domain.allocation import Bookable, buffered, slot_availability
 from domain.catalog import ResourceType
-from domain.errors import InvalidInput, NotFound, PaymentsUnavailable, Unauthorized
+from domain.errors import InvalidInput, NotFound, PaymentProviderError, PaymentsUnavailable, Unauthorized
 from domain.identity import validate_email, validate_name
 from domain.money import Quote
 from domain.reservation import Customer, Draft, Reservation, check_notes, check_times
@@ -68,6 +72,8 @@ class ReserveRequest(PublicRequest):
     success_url: str | None = None
     cancel_url: str | None = None
     customer_user_id: int | None = None  # a logged-in customer: the booking is theirs (API.md section 13)
+    payment_method_id: str | None = None  # a logged-in customer's saved card, charged instead of Checkout
+    return_url: str | None = None  # where 3-D Secure comes back to
 
 
 def window_of(when: When) -> ViewWindow:
@@ -215,6 +221,7 @@ class PublicReserve:
     ) -> None:
         self.reads, self.uow, self.single_statement, self.clock = reads, uow, single_statement, clock
         self.metrics, self.checkouts, self.tokens, self.secret_hash = metrics, checkouts, tokens, secret_hash
+        self.cards: CardPayments | None = None  # set by the composition root: it needs this one's checkouts
 
     async def _as_user(self, request: ReserveRequest) -> ReserveRequest:
         """A logged-in customer's name and e-mail stand in for what the request leaves out."""
@@ -232,6 +239,12 @@ class PublicReserve:
         """`status_url`: where the customer's browser comes back to after Checkout, by default."""
         if request.customer_user_id is not None:
             request = await self._as_user(request)
+        card = None
+        if request.payment_method_id is not None:  # checked before anything is booked or charged
+            if self.cards is None:
+                raise InvalidInput("saved cards are not available here", "paymentMethodId")
+            card = await self.cards.card_of(request.customer_user_id, request.payment_method_id)
+            card_return = self.cards.return_url(request.return_url)
         customer = _customer(request)
         window = window_of(request.when)
         nonce = self.tokens.nonce()
@@ -258,6 +271,15 @@ class PublicReserve:
         if not created.requires_payment:
             return Reserved(created, token)
         view = views[-1]
+        if card is not None and self.cards is not None:
+            try:
+                paid = await self.cards.charge(
+                    created, view.organisation, view.resource_type, card, card_return
+                )
+            except PaymentProviderError:
+                await self.checkouts.release(created, keep=False)  # as a Checkout that fails to open
+                raise
+            return replace(paid, manage_token=token)
         return await self.checkouts.open(
             created, view.organisation, view.resource_type.name, success, cancel, token
         )

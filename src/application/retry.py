@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import timedelta
+from typing import TypeVar
 
 from application.checkout import Checkouts, Reserved, retry_possible
 from application.holds import expire_lapsed_around
+from application.intents import apply_intent
 from application.payment_ports import PaymentGateway
 from application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.catalog import Organisation, ResourceType
@@ -20,6 +22,8 @@ from domain.status import PaymentStatus, ReservationStatus
 
 S = ReservationStatus
 Finder = Callable[[UnitOfWork], Awaitable[Reservation | None]]  # the reservation to pay again, locked
+T = TypeVar("T")
+Opener = Callable[[Reservation, Organisation, ResourceType], Awaitable[T]]
 CLAIM = timedelta(minutes=2)  # longer than the provider calls of one retry can take
 
 
@@ -59,14 +63,40 @@ class RetryCheckout:
     async def _again(
         self, find: Finder, success: str, cancel: str, missing: str = "no such booking"
     ) -> Reserved:
+        async def checkout(reservation: Reservation, org: Organisation, rt: ResourceType) -> Reserved:
+            return await self.checkouts.open(reservation, org, rt.name, success, cancel, None, retried=True)
+
+        return await self.attempt(find, missing, checkout)
+
+    async def attempt(self, find: Finder, missing: str, pay: Opener[T]) -> T:
+        """Another payment attempt: claim the reservation (a concurrent attempt is refused), end the
+        current session or PaymentIntent, renew the hold, then `pay` (a Checkout Session, or a charge of a
+        saved card)."""
         reservation, org, rt = await self._claim(find, missing)
         try:
             await self._end_current_session(reservation)
+            await self._end_current_intent(reservation)
             reservation = await self._renew(reservation)
         except BaseException:
             await self._unclaim(reservation)
             raise
-        return await self.checkouts.open(reservation, org, rt.name, success, cancel, None, retried=True)
+        return await pay(reservation, org, rt)
+
+    async def _end_current_intent(self, reservation: Reservation) -> None:
+        """A saved-card attempt still awaiting 3-D Secure ends before another starts; one that succeeded
+        meanwhile is applied and this attempt refused."""
+        current = reservation.stripe_payment_intent_id
+        if current is None:
+            return
+        intent = await self.gateway.cancel_intent(current)
+        if intent.status not in ("succeeded", "processing"):
+            return
+        async with self.uow() as uow:
+            locked = await uow.reservations.get(reservation.organisation_id, reservation.id, lock=True)
+            if locked is not None:
+                await apply_intent(uow, self.checkouts.cashier, locked, intent)
+            await uow.commit()
+        raise RetryNotPossible("the booking was paid meanwhile")
 
     async def _claim(self, find: Finder, missing: str) -> tuple[Reservation, Organisation, ResourceType]:
         now = self.clock.now()

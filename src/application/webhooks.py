@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from application.intents import apply_intent
 from application.payment_ports import (
+    INTENT_MODE,
     AccountUpdated,
     ChargeRefunded,
     CheckoutCompleted,
@@ -15,6 +17,7 @@ from application.payment_ports import (
     CheckoutPaymentFailed,
     CheckoutSession,
     DisputeChanged,
+    IntentChanged,
     OtherEvent,
     PaymentGateway,
     PaymentIntentFailed,
@@ -58,6 +61,7 @@ KINDS: dict[type[ProviderEvent], str] = {
     PaymentIntentFailed: "payment_intent.payment_failed",
     ChargeRefunded: "charge.refunded",
     DisputeChanged: "charge.dispute",
+    IntentChanged: "payment_intent",
     AccountUpdated: "account.updated",
 }
 
@@ -117,6 +121,10 @@ class HandleProviderEvent:
                 await self._charge_refunded(uow, event)
             case DisputeChanged():
                 await self._dispute(uow, event)
+            case IntentChanged(intent=intent) if intent.ours:
+                reservation = await reservation_of(uow, intent.metadata)
+                if reservation is not None:
+                    await apply_intent(uow, self.cashier, reservation, intent)
             case AccountUpdated():
                 await self._account_updated(uow, event)
 
@@ -154,8 +162,11 @@ class HandleProviderEvent:
         self, uow: UnitOfWork, metadata: dict[str, str], intent: str | None, session_id: str | None
     ) -> None:
         reservation = await reservation_of(uow, metadata, session_id)
-        if reservation is not None:
-            await self.cashier.failed(uow, reservation, intent)
+        if reservation is None:
+            return
+        if metadata.get("mode") == INTENT_MODE and intent != reservation.stripe_payment_intent_id:
+            return  # a declined earlier attempt: the current one is not failed by it
+        await self.cashier.failed(uow, reservation, intent)
 
     async def _charge_refunded(self, uow: UnitOfWork, charge: ChargeRefunded) -> None:
         """Refunds made anywhere, the dashboard included, enter the ledger once each."""

@@ -133,6 +133,7 @@ class Reservation:
     children: int | None = None
     customer_user_id: int | None = None  # the customer's own account, when they booked logged in
     dispute_status: str = "none"  # none, open, won, lost
+    stripe_payment_intent_id: str | None = None  # the saved-card attempt in flight, if any
     events: list[ReservationEvent] = field(default_factory=list, compare=False, repr=False)
 
     # -- creation -----------------------------------------------------------------------------------

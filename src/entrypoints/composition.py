@@ -34,6 +34,7 @@ from application.api_keys import ApiKeyAdmin
 from application.calendar import PublicCalendar
 from application.calendars import BlockAdmin, BookingCalendar, CalendarFeeds, ImportCalendars
 from application.cancel import CancelReservation, RefundReservation, ReservationLedger
+from application.card_payments import CardPayments
 from application.card_ports import CardVault
 from application.catalog import CatalogAdmin
 from application.checkout import Checkouts, CheckoutStatus, CheckoutTerms, ManageTokens
@@ -215,6 +216,8 @@ def build_runtime(settings: Settings) -> Runtime:
     booking_calendar = BookingCalendar(self_service, IcsWriter())
     retry = RetryCheckout(uow, clock, gateway, checkouts)
 
+    card_payments = CardPayments(uow, clock, gateway, checkouts, retry, settings.stripe_publishable_key)
+
     def status_of(org: Organisation) -> str:
         return status_url(settings.public_base_url, Entry(slug=org.slug))
 
@@ -228,6 +231,10 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.mail_from,
         settings.mail_retry_scale,
     )
+    reserve = PublicReserve(
+        reads, uow, single_statement, clock, metrics, checkouts, manage_tokens, sha256_hex
+    )
+    reserve.cards = card_payments
     use_cases = UseCases(
         authenticate=Authenticate(uow, clock, tokens, sha256_hex),
         accounts=Accounts(uow, clock, Argon2Passwords(), tokens, sha256_hex),
@@ -246,9 +253,7 @@ def build_runtime(settings: Settings) -> Runtime:
         availability=PublicAvailability(reads, clock, ThreadedHeavyWork()),
         calendar=PublicCalendar(reads, clock, ThreadedHeavyWork()),
         quote=PublicQuote(reads, clock),
-        reserve=PublicReserve(
-            reads, uow, single_statement, clock, metrics, checkouts, manage_tokens, sha256_hex
-        ),
+        reserve=reserve,
         checkout_status=CheckoutStatus(uow, clock, checkouts),
         retry_checkout=retry,
         self_service=self_service,
@@ -273,7 +278,9 @@ def build_runtime(settings: Settings) -> Runtime:
         blocks=BlockAdmin(uow, clock),
         feeds=CalendarFeeds(uow, clock, feed_tokens, sha256_hex, IcsWriter()),
         booking_calendar=booking_calendar,
-        customer_bookings=CustomerBookings(uow, clock, self_service, booking_calendar, retry, status_of),
+        customer_bookings=CustomerBookings(
+            uow, clock, self_service, booking_calendar, retry, status_of, card_payments
+        ),
         payment_links=PaymentLinks(uow, clock, gateway, terms, status_of),
         # Both gateways are card vaults (the sandbox one refuses, saying why).
         saved_cards=SavedCardAdmin(uow, cast(CardVault, gateway), settings.stripe_publishable_key),

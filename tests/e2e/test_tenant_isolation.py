@@ -239,6 +239,7 @@ EXEMPT |= {
     "POST /api/me/payment-methods": "attaches to the caller's own Customer",
     "GET /api/me/payment-methods": "the caller's own cards",
     "DELETE /api/me/payment-methods/{card_id}": "the caller's own cards (test_saved_cards.py: another's is 404)",
+    "POST /api/me/bookings/{reference}/pay": "the caller's own bookings and cards (test_card_payments.py)",
     "POST /api/me/bookings/{reference}/checkout": "the caller's own bookings (test_payment_links.py: another's is 404)",
 }
 

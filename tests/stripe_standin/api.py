@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import checkout, connect, customers, payments
+from . import checkout, connect, customers, intents, payments
 from .state import Store, objects_list
 from .wire import StripeError, as_int, check_metadata
 
@@ -44,6 +44,17 @@ def _refund(store: Store, call: Call) -> Result:
     return 200, payments.create_refund(store, call.params, call.origin)[0]
 
 
+def _create_intent(store: Store, call: Call) -> Result:
+    """A declined confirmation is Stripe's 402 card_error carrying the PaymentIntent (kept, as Stripe keeps it)."""
+    intent, _ = intents.create(store, call.params)
+    error = intent.get("last_payment_error")
+    if intent["status"] == "requires_payment_method" and error:
+        declined = StripeError(402, error["message"], type_="card_error", code=error["code"])
+        declined.body |= {"decline_code": error.get("decline_code"), "payment_intent": store.snapshot(intent)}
+        raise declined
+    return 200, intent
+
+
 def _line_items(store: Store, call: Call, session_id: str) -> Result:
     checkout.retrieve(store, session_id)
     return 200, objects_list(store.line_items[session_id], f"/v1/checkout/sessions/{session_id}/line_items")
@@ -60,6 +71,8 @@ V1: list[tuple[str, str, Callable[..., Result]]] = [
     ("GET", r"/v1/refunds/([^/]+)", lambda s, c, i: (200, s.get(i, "refund"))),
     ("GET", r"/v1/disputes/([^/]+)", lambda s, c, i: (200, s.get(i, "dispute"))),
     ("GET", r"/v1/payment_intents/([^/]+)", lambda s, c, i: (200, s.get(i, "payment_intent"))),
+    ("POST", r"/v1/payment_intents", _create_intent),
+    ("POST", r"/v1/payment_intents/([^/]+)/cancel", lambda s, c, i: (200, intents.cancel(s, i)[0])),
     ("GET", r"/v1/charges/([^/]+)", lambda s, c, i: (200, s.get(i, "charge"))),
     ("POST", r"/v1/customers", lambda s, c: (200, customers.create_customer(s, c.params))),
     ("GET", r"/v1/customers/([^/]+)", lambda s, c, i: (200, s.get(i, "customer"))),
@@ -138,6 +151,17 @@ def _clear_faults(store: Store, body: dict[str, Any]) -> Result:
 SESSION = r"/_test/checkout/sessions/([^/]+)"
 
 
+def _events_last(run: Callable[..., list[dict[str, Any]]]) -> Callable[..., Result]:
+    """The events of a control action, the payment_intent.* one as `event`."""
+
+    def handler(store: Store, body: dict[str, Any], *ids: str) -> Result:
+        events = run(store, *ids, body)
+        main = next(e for e in reversed(events) if e["type"].startswith("payment_intent."))
+        return 200, {"event": main, "events": events}
+
+    return handler
+
+
 def _disputed(store: Store, body: dict[str, Any], dispute_id: str) -> Result:
     events = payments.move_dispute(store, dispute_id, body)
     return 200, {"event": events[0], "events": events}
@@ -183,6 +207,8 @@ CONTROL: list[tuple[str, str, Callable[..., Result]]] = [
         _events("charge.dispute.created", payments.open_dispute),
     ),
     ("POST", r"/_test/disputes/([^/]+)/update", _disputed),
+    ("POST", r"/_test/payment_intents/([^/]+)/authenticate", _events_last(intents.authenticate)),
+    ("POST", r"/_test/payment_intents/([^/]+)/settle", _events_last(intents.settle)),
 ]
 
 

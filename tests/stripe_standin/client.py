@@ -138,6 +138,14 @@ class StandIn:
         """-> {"event": charge.dispute.updated, or charge.dispute.closed when won or lost}."""
         return self._call("POST", f"/_test/disputes/{dispute_id}/update", {"status": status})
 
+    def authenticate(self, intent_id: str, succeed: bool = True) -> Json:
+        """The customer completes (or fails) 3-D Secure -> {"event": payment_intent.succeeded|payment_failed}."""
+        return self._call("POST", f"/_test/payment_intents/{intent_id}/authenticate", {"succeed": succeed})
+
+    def settle_intent(self, intent_id: str, succeed: bool = True) -> Json:
+        """A processing payment settles -> {"event": payment_intent.succeeded|payment_failed}."""
+        return self._call("POST", f"/_test/payment_intents/{intent_id}/settle", {"succeed": succeed})
+
     def dashboard_refund(self, intent_id: str, amount: int | None = None, **body: Any) -> Json:
         """A refund made in Stripe's dashboard -> {"event": charge.refunded, "events", "refund"}."""
         return self._call("POST", f"/_test/payment_intents/{intent_id}/refund", {"amount": amount, **body})

@@ -173,7 +173,14 @@ def _execute(store: Store, call: Call) -> tuple[int, Any, dict[str, str]]:
                 replay.body,
                 {"Idempotent-Replayed": "true", "Original-Request": replay.request_id},
             )
-        status, body = handle_v1(store, call)
+        try:
+            status, body = handle_v1(store, call)
+        except StripeError as exc:
+            if key and exc.status == 402:  # Stripe replays a decline like any other answer
+                store.replays[scope] = Replay(
+                    fingerprint, exc.status, exc.payload(call.request_id), call.request_id
+                )
+            raise
         if key:
             store.replays[scope] = Replay(fingerprint, status, body, call.request_id)
         return status, body, {}

@@ -21,6 +21,8 @@ from application.payment_ports import (
     CheckoutCompleted,
     CheckoutRequest,
     CheckoutSession,
+    IntentRequest,
+    IntentState,
     PaymentIntentFailed,
     ProviderEvent,
     RefundResult,
@@ -52,6 +54,15 @@ class SandboxGateway:
 
     async def detach(self, payment_method_id: str) -> None:
         raise PaymentsUnavailable("saved cards need the stripe payments provider")
+
+    async def create_intent(self, request: IntentRequest) -> IntentState:
+        raise PaymentsUnavailable("paying with a saved card needs the stripe payments provider")
+
+    async def retrieve_intent(self, intent_id: str) -> IntentState:
+        raise PaymentsUnavailable("paying with a saved card needs the stripe payments provider")
+
+    async def cancel_intent(self, intent_id: str) -> IntentState:
+        raise PaymentsUnavailable("paying with a saved card needs the stripe payments provider")
 
     async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         session_id = _id("cs")

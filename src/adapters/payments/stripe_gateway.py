@@ -10,6 +10,7 @@ import stripe
 
 from application.card_ports import CardDetails
 from application.payment_ports import (
+    INTENT_MODE,
     AccountState,
     AccountUpdated,
     ChargeRefunded,
@@ -20,6 +21,9 @@ from application.payment_ports import (
     CheckoutRequest,
     CheckoutSession,
     DisputeChanged,
+    IntentChanged,
+    IntentRequest,
+    IntentState,
     OtherEvent,
     PaymentIntentFailed,
     ProviderEvent,
@@ -119,6 +123,52 @@ class StripeGateway:
             ),
         )
         return _session(created)
+
+    async def create_intent(self, request: IntentRequest) -> IntentState:
+        params: dict[str, Any] = {
+            "amount": request.amount,
+            "currency": request.currency,
+            "customer": request.customer_id,
+            "payment_method": request.payment_method_id,
+            "confirm": True,
+            "return_url": request.return_url,
+            "description": request.description,
+            "metadata": {
+                "reservation_id": str(request.reservation_id),
+                "organisation_id": str(request.organisation_id),
+                "reference": request.reference,
+                "mode": INTENT_MODE,
+            },
+        }
+        if request.destination:  # a destination charge with the same application fee as Checkout's
+            params["application_fee_amount"] = request.application_fee
+            params["transfer_data"] = {"destination": request.destination}
+        try:
+            made = await self._client.v1.payment_intents.create_async(
+                params=cast(Any, params), options={"idempotency_key": request.idempotency_key}
+            )
+        except stripe.CardError as exc:  # declined on confirmation: the intent says so
+            found = exc.error.payment_intent if exc.error is not None else None
+            if found is None:
+                raise PaymentProviderError("the payment provider refused the card") from exc
+            return _intent(found.to_dict() if hasattr(found, "to_dict") else found)
+        except stripe.StripeError as exc:
+            log.warning(
+                "stripe create a payment failed: %s (%s)", type(exc).__name__, getattr(exc, "code", None)
+            )
+            raise PaymentProviderError("the payment provider failed to take the payment") from exc
+        return _intent(made.to_dict())
+
+    async def retrieve_intent(self, intent_id: str) -> IntentState:
+        found = await self._call("read a payment", self._client.v1.payment_intents.retrieve_async(intent_id))
+        return _intent(found)
+
+    async def cancel_intent(self, intent_id: str) -> IntentState:
+        current = await self.retrieve_intent(intent_id)
+        if current.status in ("succeeded", "canceled", "processing"):
+            return current
+        ended = await self._call("cancel a payment", self._client.v1.payment_intents.cancel_async(intent_id))
+        return _intent(ended)
 
     async def retrieve_checkout(self, session_id: str) -> CheckoutSession:
         found = await self._call(
@@ -286,6 +336,9 @@ def typed_event(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
         return CheckoutPaymentFailed(event_id, _session(obj))
     if kind == "checkout.session.expired":
         return CheckoutExpired(event_id, _session(obj))
+    if kind in ("payment_intent.succeeded", "payment_intent.processing", "payment_intent.canceled"):
+        state = _intent(obj)  # Checkout's own intents are settled by Checkout's events
+        return IntentChanged(event_id, state) if state.ours else OtherEvent(event_id, kind)
     if kind == "payment_intent.payment_failed":
         return PaymentIntentFailed(event_id, str(obj["id"]), _metadata(obj))
     if kind == "charge.refunded":
@@ -313,6 +366,17 @@ def typed_event(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
     if kind == "account.updated":
         return AccountUpdated(event_id, _account(obj))
     return OtherEvent(event_id, kind)
+
+
+def _intent(obj: Any) -> IntentState:
+    return IntentState(
+        id=str(obj["id"]),
+        status=str(obj.get("status") or "requires_payment_method"),
+        amount=int(obj.get("amount") or 0),
+        currency=str(obj.get("currency") or ""),
+        client_secret=obj.get("client_secret"),
+        metadata=_metadata(obj),
+    )
 
 
 def _metadata(obj: dict[str, Any]) -> dict[str, str]:

@@ -295,6 +295,26 @@ class SqlReservations(Repository):
         )
         return claimed.rowcount == 1
 
+    async def set_intent(
+        self, organisation_id: int, reservation_id: int, intent_id: str, now: datetime
+    ) -> None:
+        await self.execute(
+            update(res)
+            .where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
+            .values(
+                stripe_payment_intent_id=intent_id,
+                stripe_checkout_session_id=None,  # one attempt at a time: this one is current
+                checkout_started_at=now,
+                checkout_claimed_until=None,
+                updated_at=func.now(),
+            )
+        )
+
+    async def by_payment_intent(self, intent_id: str, lock: bool = False) -> Reservation | None:
+        query = self._select(True).where(res.c.stripe_payment_intent_id == intent_id)
+        row = await self.row(query.with_for_update(of=res) if lock else query)
+        return reservation(row) if row else None
+
     async def set_checkout(
         self, organisation_id: int, reservation_id: int, session_id: str, now: datetime
     ) -> None:
@@ -303,6 +323,7 @@ class SqlReservations(Repository):
             .where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)
             .values(
                 stripe_checkout_session_id=session_id,
+                stripe_payment_intent_id=None,  # one attempt at a time: this one is current
                 checkout_started_at=now,
                 checkout_claimed_until=None,
                 updated_at=func.now(),
@@ -357,7 +378,9 @@ class SqlReservations(Repository):
             select(res.c.id)
             .where(
                 res.c.requires_payment,
-                res.c.stripe_checkout_session_id.is_not(None),
+                or_(
+                    res.c.stripe_checkout_session_id.is_not(None), res.c.stripe_payment_intent_id.is_not(None)
+                ),
                 res.c.checkout_started_at <= started_before,
                 or_(pending, and_(ended, _live), abandoned),
             )

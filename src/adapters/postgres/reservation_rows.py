@@ -223,6 +223,7 @@ def reservation(row: Mapping[Any, Any]) -> Reservation:
         children=row["children"],
         customer_user_id=row["customer_user_id"],
         dispute_status=row["dispute_status"],
+        stripe_payment_intent_id=row["stripe_payment_intent_id"],
     )
 
 

@@ -288,6 +288,8 @@ reservations = Table(
     Column("reminded_for", DateTimeUTC(timezone=True), nullable=True),  # the start its reminder was sent for
     Column("customer_user_id", BigInteger, nullable=True),
     Column("dispute_status", Text, nullable=False, server_default="none"),
+    Column("stripe_payment_intent_id", Text, nullable=True),
+    Index("ix_reservations_stripe_payment_intent_id", "stripe_payment_intent_id"),
     ForeignKeyConstraint(["customer_user_id"], ["users.id"], ondelete="SET NULL"),
     CheckConstraint("dispute_status IN ('none', 'open', 'won', 'lost')", name="dispute_status"),
     Index("ix_reservations_customer_user_id_start_time", "customer_user_id", "start_time"),

@@ -20,6 +20,7 @@ from entrypoints.http.schemas.public import (
     ManagedOut,
     MyBookingList,
     OwnerCheckoutBody,
+    PayBody,
     RefundViewOut,
     RescheduleBody,
     RescheduledOut,
@@ -93,6 +94,20 @@ class MeController(Controller):
         done, back = await cases.customer_bookings.checkout(
             caller, reference, body.success_url, body.cancel_url
         )
+        return reserved_out(done, back)
+
+    @post("/{reference:str}/pay", status_code=200)
+    async def pay(
+        self,
+        reference: Reference,
+        data: PayBody,
+        cases: NamedDependency[UseCases],
+        caller: NamedDependency[Caller],
+    ) -> ReserveOut:
+        """Pay one's own booking with a saved card: a PaymentIntent confirmed on the server; `paymentData`
+        says `succeeded`, `processing`, `requires_action` (3-D Secure) or `requires_payment_method`."""
+        mine = cases.customer_bookings
+        done, back = await mine.pay(caller, reference, data.payment_method_id, data.return_url)
         return reserved_out(done, back)
 
     @get("/{reference:str}/calendar.ics")

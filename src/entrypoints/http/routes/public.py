@@ -46,7 +46,10 @@ Token = Annotated[str, Parameter(min_length=1, max_length=128)]
 Day = Annotated[date, Parameter(query="date")]
 From = Annotated[date, Parameter(query="from")]
 To = Annotated[date, Parameter(query="to")]
-SessionId = Annotated[str, Parameter(query="sessionId", min_length=1, max_length=255)]
+SessionId = Annotated[str | None, Parameter(query="sessionId", min_length=1, max_length=255, required=False)]
+IntentId = Annotated[
+    str | None, Parameter(query="paymentIntentId", min_length=1, max_length=255, required=False)
+]
 
 
 def _organisation(front: storefront.Storefront) -> PublicOrganisationOut:
@@ -138,6 +141,19 @@ def reserved_out(done: Reserved, status_url: str) -> ReserveOut:
             status=session.status,
             status_url=f"{status_url}?sessionId={session.id}",
         )
+    if done.card is not None:
+        intent = done.card.intent
+        out.payment_data = PaymentDataOut(
+            provider="stripe",
+            mode="payment_intent",
+            amount=intent.amount,
+            currency=intent.currency,
+            status=intent.status,
+            status_url=f"{status_url}?paymentIntentId={intent.id}",
+            payment_intent_id=intent.id,
+            client_secret=intent.client_secret,
+            publishable_key=done.card.publishable_key,
+        )
     return out
 
 
@@ -148,9 +164,11 @@ def _status_out(state: CheckoutState) -> CheckoutStatusOut:
     )
 
 
-async def _checkout_status(cases: UseCases, entry: Entry, session_id: str) -> CheckoutStatusOut:
+async def _checkout_status(
+    cases: UseCases, entry: Entry, session_id: str | None, intent_id: str | None
+) -> CheckoutStatusOut:
     organisation_id = await cases.storefronts.organisation_id_of(entry, public_only=False)
-    return _status_out(await cases.checkout_status(organisation_id, session_id))
+    return _status_out(await cases.checkout_status(organisation_id, session_id, intent_id))
 
 
 async def _retry(
@@ -200,6 +218,8 @@ async def _reserve(
         data.success_url,
         data.cancel_url,
         user_id,
+        data.payment_method_id,
+        data.return_url,
     )
 
     back = status_url(runtime.settings.public_base_url, entry)
@@ -273,9 +293,13 @@ class SlugBookingController(Controller):
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
-        self, slug: Slug, session_id: SessionId, cases: NamedDependency[UseCases]
+        self,
+        slug: Slug,
+        cases: NamedDependency[UseCases],
+        session_id: SessionId = None,
+        payment_intent_id: IntentId = None,
     ) -> CheckoutStatusOut:
-        return await _checkout_status(cases, Entry(slug=slug), session_id)
+        return await _checkout_status(cases, Entry(slug=slug), session_id, payment_intent_id)
 
     @post("/find-booking", status_code=202, opt={"rate_limit": "PUBLIC_MANAGE"})
     async def find_booking(self, slug: Slug, data: FindBookingBody, cases: NamedDependency[UseCases]) -> None:
@@ -341,9 +365,13 @@ class TokenBookingController(Controller):
 
     @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
     async def checkout_status(
-        self, token: Token, session_id: SessionId, cases: NamedDependency[UseCases]
+        self,
+        token: Token,
+        cases: NamedDependency[UseCases],
+        session_id: SessionId = None,
+        payment_intent_id: IntentId = None,
     ) -> CheckoutStatusOut:
-        return await _checkout_status(cases, Entry(token=token), session_id)
+        return await _checkout_status(cases, Entry(token=token), session_id, payment_intent_id)
 
     @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
     async def checkout_retry(

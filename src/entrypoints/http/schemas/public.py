@@ -132,17 +132,24 @@ class ReserveBody(TimeBody, kw_only=True):
     notes: Text | None = None
     success_url: Url | None = None
     cancel_url: Url | None = None
+    payment_method_id: Annotated[str, Meta(min_length=3, max_length=255)] | None = None  # logged in only
+    return_url: Url | None = None  # where 3-D Secure comes back to
 
 
-class PaymentDataOut(Out):
+class PaymentDataOut(Out, omit_defaults=True):
+    """`mode` checkout: a hosted Checkout page; `payment_intent`: a saved card charged on the server."""
+
     provider: str
     mode: str
-    checkout_url: str
-    stripe_checkout_session_id: str
     amount: int
     currency: str
     status: str
     status_url: str
+    checkout_url: str | None = None
+    stripe_checkout_session_id: str | None = None
+    payment_intent_id: str | None = None
+    client_secret: str | None = None  # for stripe.handleNextAction when status is requires_action
+    publishable_key: str | None = None
 
 
 class ReserveOut(Out, omit_defaults=True):
@@ -237,3 +244,8 @@ class FindBookingBody(Body):
 class OwnerCheckoutBody(Body):
     success_url: Url | None = None
     cancel_url: Url | None = None
+
+
+class PayBody(Body):
+    payment_method_id: Annotated[str, Meta(min_length=3, max_length=255)]
+    return_url: Url
