@@ -81,9 +81,13 @@ class SmtpSender:
             raise MailRefused(_one_line(error)) from None
 
 
+ADDRESS = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+")
+
+
 def _one_line(error: BaseException) -> str:
+    """The server's refusal in one line, without the addresses it may quote (they are customers')."""
     text = str(error) or type(error).__name__
-    return re.sub(r"\s+", " ", text)[:300]
+    return ADDRESS.sub("<address>", re.sub(r"\s+", " ", text))[:300]
 
 
 class FolderSender:
