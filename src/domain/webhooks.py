@@ -88,10 +88,10 @@ def validate_url(url: str, allow_http: bool, field: str = "url") -> str:
 
 def refused_address(address: str) -> str | None:
     """Why an outgoing request must not go to this IP address (loopback, private, link-local, multicast,
-    reserved or unspecified, also when written as an IPv4-mapped IPv6 address), or None."""
+    reserved or unspecified, also when written as an IPv4-mapped or 6to4 IPv6 address), or None."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):  # the IPv4 address an IPv6 form stands for is what is reached
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
     for name in ("loopback", "link_local", "multicast", "private", "reserved", "unspecified"):
         if getattr(ip, f"is_{name}"):
             return f"{ip} is a {name.replace('_', '-')} address"

@@ -190,6 +190,9 @@ async def test_a_rotated_secret_signs_alongside_the_new_one_for_a_day() -> None:
         ("fc00::1", True),
         ("::ffff:127.0.0.1", True),  # IPv4-mapped loopback
         ("::ffff:10.0.0.1", True),
+        ("2002:7f00:1::1", True),  # 6to4 of 127.0.0.1
+        ("2002:a00:7::1", True),  # 6to4 of 10.0.0.7
+        ("2002:5db8:d822::1", False),  # 6to4 of 93.184.216.34
         ("93.184.216.34", False),
         ("2606:2800:220:1:248:1893:25c8:1946", False),
     ],
