@@ -92,12 +92,15 @@ class DeliverWebhooks:
             await uow.commit()
         if not due:
             return 0
-        outcomes = await asyncio.gather(*(self._attempt(d, e) for d, e in due))
-        async with self.uow() as uow:
-            for (delivery, endpoint), outcome in zip(due, outcomes, strict=True):
-                await self._record(uow, delivery, endpoint, outcome)
-            await uow.commit()
+        await asyncio.gather(*(self._deliver(d, e) for d, e in due))
         return len(due)
+
+    async def _deliver(self, delivery: Delivery, endpoint: Endpoint) -> None:
+        outcome = await self._attempt(delivery, endpoint)
+        # Each outcome recorded as it comes: a killed worker re-sends only what was in flight.
+        async with self.uow() as uow:
+            await self._record(uow, delivery, endpoint, outcome)
+            await uow.commit()
 
     async def _attempt(self, delivery: Delivery, endpoint: Endpoint) -> Outcome:
         if not endpoint.enabled and delivery.event_type != PING:
