@@ -65,6 +65,7 @@ class IntentState:
     currency: str
     client_secret: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    next_action_url: str | None = None  # where the customer authenticates (3-D Secure), if a page does it
 
     @property
     def ours(self) -> bool:

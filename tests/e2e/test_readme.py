@@ -132,3 +132,20 @@ def test_the_notifications_walk_through_blocks_feeds_and_logs_deliveries(demo: S
         assert "DTSTART:" in printed
         endpoints = next(o for o in out if "pagination" in o)
         assert endpoints["data"][0]["description"] == "our CRM"  # type: ignore[index]
+
+
+def test_the_saved_card_walk_through_runs_twice_declined_then_3d_secure(demo: Server) -> None:
+    script = blocks("The sandbox provider of `make run` keeps cards too")
+    for _ in range(2):
+        printed = run(script, demo)
+        out = json_lines(printed)
+        listed = next(o for o in out if "data" in o and "pagination" not in o)
+        assert sorted(c["last4"] for c in listed["data"]) == ["0002", "3184"]  # type: ignore[union-attr, index]
+        declined = next(o for o in out if "reservationId" in o)
+        assert declined["paymentData"]["status"] == "requires_payment_method"  # type: ignore[index]
+        asked = next(o for o in out if o.get("paymentData", {}).get("status") == "requires_action")  # type: ignore[union-attr]
+        assert "nextActionUrl" in asked["paymentData"]  # type: ignore[operator]
+        assert "back to: " in printed
+        assert "payment_intent=pi_sandbox_" in printed
+        mine = out[-1]
+        assert (mine["status"], mine["paymentStatus"]) == ("confirmed", "succeeded")

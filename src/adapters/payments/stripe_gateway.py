@@ -376,6 +376,7 @@ def _intent(obj: Any) -> IntentState:
         currency=str(obj.get("currency") or ""),
         client_secret=obj.get("client_secret"),
         metadata=_metadata(obj),
+        next_action_url=((obj.get("next_action") or {}).get("redirect_to_url") or {}).get("url"),
     )
 
 

@@ -488,6 +488,24 @@ sandbox_checkout_sessions = Table(
     Index("ix_sandbox_checkout_sessions_reservation_id", "reservation_id"),
 )
 
+# The sandbox provider's PaymentIntents (saved cards without Stripe, for development).
+sandbox_payment_intents = Table(
+    "sandbox_payment_intents",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("organisation_id", BigInteger, nullable=False),
+    Column("reservation_id", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("payment_method_id", Text, nullable=False),
+    Column("return_url", Text, nullable=False),
+    Column("metadata", JSONB, nullable=False),
+    Column("idempotency_key", Text, nullable=False, unique=True),
+    _created(),
+    ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="CASCADE"),
+)
+
 # Domain events, written in the transaction of the change that caused them (a transactional outbox).
 outbox = Table(
     "outbox",

@@ -153,6 +153,7 @@ def reserved_out(done: Reserved, status_url: str) -> ReserveOut:
             payment_intent_id=intent.id,
             client_secret=intent.client_secret,
             publishable_key=done.card.publishable_key,
+            next_action_url=intent.next_action_url,
         )
     return out
 

@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 from litestar.response import Redirect
 
-from adapters.payments.sandbox_gateway import SandboxGateway
+from adapters.payments.sandbox_gateway import TEST_CARDS, SandboxGateway
 from domain.errors import NotFound
 from domain.money import format_amount
 from entrypoints.composition import Runtime, UseCases
@@ -38,6 +38,20 @@ def _sandbox(runtime: Runtime) -> SandboxGateway:
     if not isinstance(gateway, SandboxGateway):
         raise NotFound("the sandbox provider is not in use")
     return gateway
+
+
+CARD_DOES = {
+    "succeeds": "succeeds",
+    "authenticates": "asks for 3-D Secure (a page to authenticate or fail)",
+    "declines": "is declined",
+}
+
+
+async def _authenticated(cases: UseCases, runtime: Runtime, intent_id: str, passed: bool) -> Redirect:
+    """The answer goes through the same event handling as Stripe's webhook, then back to the shop."""
+    event, back = await _sandbox(runtime).authenticate(intent_id, passed)
+    await cases.handle_provider_event(event)
+    return Redirect(back, status_code=303)
 
 
 class SandboxController(Controller):
@@ -81,6 +95,47 @@ class SandboxController(Controller):
         await cases.handle_provider_event(await sandbox.decline(session_id))
         back = f'<p><a href="/sandbox/checkout/{html.escape(session_id)}">Try again</a></p>'
         return _page("Payment declined", "<p>The sandbox card was declined.</p>" + back)
+
+    @get("/cards")
+    async def cards(self, state: State) -> Response[str]:
+        _sandbox(state.runtime)
+        rows = "".join(
+            f"<tr><td><code>{pm}</code></td><td>{brand} \u2022\u2022\u2022\u2022 {last4}</td>"
+            f"<td>{CARD_DOES[behaviour]}</td></tr>"
+            for pm, (behaviour, brand, last4) in TEST_CARDS.items()
+        )
+        body = (
+            '<p>Save one with <code>POST /api/me/payment-methods {"paymentMethodId": "…"}</code>.</p>'
+            f"<table><tr><th>paymentMethodId</th><th>card</th><th>paying with it</th></tr>{rows}</table>"
+        )
+        return _page("Sandbox test cards", body)
+
+    @get("/intents/{intent_id:str}")
+    async def intent(self, intent_id: Id, state: State) -> Response[str]:
+        row = await _sandbox(state.runtime).intent_row(intent_id)
+        if row is None:
+            return _page("Unknown payment", "<p>No such payment.</p>", 404)
+        amount = html.escape(format_amount(row["amount"], row["currency"]))
+        if row["status"] != "requires_action":
+            return _page("3-D Secure", f"<p>{amount}: this payment is {html.escape(row['status'])}.</p>")
+        here = f"/sandbox/intents/{html.escape(intent_id)}"
+        body = (
+            f"<p>Your bank asks you to confirm a payment of <strong>{amount}</strong>.</p>"
+            "<p>Sandbox: no money moves.</p>"
+            f'<form method="post" action="{here}/authenticate" style="display:inline">'
+            "<button>Authenticate</button></form>"
+            f'<form method="post" action="{here}/fail" style="display:inline">'
+            "<button>Fail authentication</button></form>"
+        )
+        return _page("Sandbox 3-D Secure", body)
+
+    @post("/intents/{intent_id:str}/authenticate", status_code=303)
+    async def authenticate(self, intent_id: Id, cases: NamedDependency[UseCases], state: State) -> Redirect:
+        return await _authenticated(cases, state.runtime, intent_id, passed=True)
+
+    @post("/intents/{intent_id:str}/fail", status_code=303)
+    async def fail(self, intent_id: Id, cases: NamedDependency[UseCases], state: State) -> Redirect:
+        return await _authenticated(cases, state.runtime, intent_id, passed=False)
 
     @get("/connect/{account_id:str}")
     async def connect(self, account_id: Id, cases: NamedDependency[UseCases], state: State) -> Response[str]:

@@ -150,6 +150,7 @@ class PaymentDataOut(Out, omit_defaults=True):
     payment_intent_id: str | None = None
     client_secret: str | None = None  # for stripe.handleNextAction when status is requires_action
     publishable_key: str | None = None
+    next_action_url: str | None = None  # requires_action by redirect: send the customer there
 
 
 class ReserveOut(Out, omit_defaults=True):
