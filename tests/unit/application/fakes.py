@@ -16,9 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Self, TypeVar
 
 from application.payment_ports import (
+    INTENT_MODE,
     AccountState,
     CheckoutRequest,
     CheckoutSession,
+    IntentRequest,
+    IntentState,
     ProviderEvent,
     RefundResult,
 )
@@ -32,6 +35,7 @@ from domain.payment import Payment, Refund
 from domain.reservation import Reservation
 from domain.status import HOLDING, ReservationStatus
 from tests.unit.application.fake_calendars import CalendarWorld, FakeBlocks, FakeImports
+from tests.unit.application.fake_cards import CardWorld, FakeSavedCards, FakeUsers
 from tests.unit.application.fake_mail import FakeMailQueue, FakeReminders, MailWorld
 from tests.unit.application.fake_webhooks import FakeWebhookDeliveries, FakeWebhookEndpoints, WebhookWorld
 
@@ -71,6 +75,7 @@ class World:
     webhooks: WebhookWorld = field(default_factory=WebhookWorld)
     mail: MailWorld = field(default_factory=MailWorld)
     calendars: CalendarWorld = field(default_factory=CalendarWorld)
+    cards: CardWorld = field(default_factory=CardWorld)
 
     def next_id(self) -> int:
         return int(next(self.ids))
@@ -249,6 +254,23 @@ class FakeReservations:
     async def release_checkout(self, organisation_id: int, reservation_id: int) -> None:
         self.w.claims.pop(reservation_id, None)
 
+    async def set_intent(
+        self, organisation_id: int, reservation_id: int, intent_id: str, now: datetime
+    ) -> None:
+        made = self.w.reservations[reservation_id]
+        made.stripe_payment_intent_id, made.stripe_checkout_session_id = intent_id, None
+        self.w.claims.pop(reservation_id, None)
+
+    async def by_customer(self, user_id: int, reference: str, lock: bool = False) -> Reservation | None:
+        return next(
+            (
+                copy.deepcopy(r)
+                for r in self.w.reservations.values()
+                if r.customer_user_id == user_id and r.reference == reference
+            ),
+            None,
+        )
+
     async def set_checkout(
         self, organisation_id: int, reservation_id: int, session_id: str, now: datetime
     ) -> None:
@@ -408,6 +430,7 @@ class FakeUnitOfWork:
         self.outgoing_mail = FakeMailQueue(self.world, self.clock.now)
         self.reminders = FakeReminders(self.world)
         self.blocks, self.imports = FakeBlocks(self.world), FakeImports(self.world)
+        self.saved_cards, self.users = FakeSavedCards(self.world.cards), FakeUsers(self.world.cards)
 
     async def __aexit__(self, exc_type: object, *exc: object) -> None:
         if self.autocommit and exc_type is None:
@@ -447,6 +470,9 @@ class FakeGateway:
         self.refunds: list[tuple[str, int, str]] = []  # (intent, amount, idempotency key)
         self.expired: list[str] = []
         self.down = False
+        self.intents: list[tuple[IntentRequest, IntentState]] = []
+        self.intent_answer = "succeeded"
+        self.cancelled: list[str] = []
 
     def _up(self) -> None:
         if self.down:
@@ -492,6 +518,32 @@ class FakeGateway:
             session = self.sessions[session_id] = replace(session, status="expired")
             self.expired.append(session_id)
         return session
+
+    async def create_intent(self, request: IntentRequest) -> IntentState:
+        """Created and confirmed; `intent_answer` says how (a repeated idempotency key replays)."""
+        self._up()
+        known = next((i for r, i in self.intents if r.idempotency_key == request.idempotency_key), None)
+        if known is not None:
+            return known
+        metadata = {"reservation_id": str(request.reservation_id), "mode": INTENT_MODE}
+        made = IntentState(
+            f"pi_{len(self.intents) + 1}",
+            self.intent_answer,
+            request.amount,
+            request.currency,
+            None,
+            metadata,
+        )
+        self.intents.append((request, made))
+        return made
+
+    async def retrieve_intent(self, intent_id: str) -> IntentState:
+        return next(i for _, i in self.intents if i.id == intent_id)
+
+    async def cancel_intent(self, intent_id: str) -> IntentState:
+        self._up()
+        self.cancelled.append(intent_id)
+        return replace(await self.retrieve_intent(intent_id), status="canceled")
 
     async def refund(
         self, payment_intent_id: str, amount: int, reason: str | None, idempotency_key: str
