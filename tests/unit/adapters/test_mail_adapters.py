@@ -68,3 +68,26 @@ def test_a_german_confirmation_has_text_html_and_the_booking_attached() -> None:
         "text/html",
     ]
     assert [a.get_filename() for a in built.iter_attachments()] == ["ACM-1.ics"]
+
+
+def test_a_payment_link_mail_carries_the_link_and_until_when_it_is_open() -> None:
+    booked = Booked(
+        "ACM-2",
+        "Massage",
+        datetime(2027, 1, 12, 9, tzinfo=UTC),
+        datetime(2027, 1, 12, 10, tzinfo=UTC),
+        "confirmed",
+        1,
+        6000,
+        "eur",
+        "Phone Caller",
+        None,
+    )
+    payload = {"url": "https://checkout.example/cs_9", "expires_at": "2027-01-10T17:30:00+00:00"}
+    letter = Letter(Mail.PAYMENT_LINK, "Spa", "en", "Europe/Berlin", [booked], payload)
+    message = TemplateComposer().compose(letter, "bookings@book.example", "p@example.com", "<m@book.example>")
+    assert message.subject == "Spa: pay for your booking ACM-2"
+    for part in (message.text, message.html):
+        assert "https://checkout.example/cs_9" in part
+    # 17:30 UTC is 18:30 in Berlin, said in the organisation's zone
+    assert "open until Sunday, January 10, 2027, 6:30\u202fPM Central European Standard Time" in message.text
