@@ -11,7 +11,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, ControllerRouterHandler
 
@@ -22,6 +21,10 @@ from entrypoints.composition import Runtime, build_runtime
 from entrypoints.http.deps import provide_caller, provide_page, provide_use_cases
 from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.pages.assets import OfflineSwagger, asset_routes
+from entrypoints.http.pages.booking import BookingPages
+from entrypoints.http.pages.manage import ManagePages
+from entrypoints.http.pages.render import template_config
 from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.routes.calendars import BlocksController, FeedsController, PublicCalendarsController
 from entrypoints.http.routes.cards import CardsController
@@ -66,6 +69,9 @@ ROUTES: list[ControllerRouterHandler] = [
     PublicCalendarsController,
     MeController,
     CardsController,
+    BookingPages,
+    ManagePages,
+    *asset_routes(),
 ]
 
 
@@ -125,7 +131,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         title="Booking platform API",
         version="1.0.0",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
+        render_plugins=[OfflineSwagger()],
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
@@ -150,6 +156,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         lifespan=[lifespan],
         middleware=[RateLimitMiddleware(limiter, settings.trusted_proxies, PrometheusMetrics())],
         openapi_config=openapi,
+        template_config=template_config,
         request_max_body_size=settings.max_body_bytes,
         debug=False,
         logging_config=None,  # logging is ours: JSON lines, set up by entrypoints/logs.py

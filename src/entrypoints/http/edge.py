@@ -21,11 +21,17 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 CORS_PREFIXES = ("/api/public/", "/api/payments/stripe/config")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (b"cross-origin-opener-policy", b"same-origin"),
 ]
+NOT_FRAMED = [(b"x-frame-options", b"DENY"), (b"cross-origin-opener-policy", b"same-origin")]
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# The web pages: their own scripts and styles only, never inline script.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}"
+)
+PAGE_PREFIXES = ("/book/", "/manage/", "/static/", "/swagger-ui/", "/widget.js")
+FRAMED_PREFIXES = ("/book/", "/manage/")  # the widget shows these in an iframe on organisations' sites
 NO_STORE = (b"cache-control", b"no-store")
 EXPOSED = (
     b"Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id, Idempotent-Replayed"
@@ -44,6 +50,17 @@ class Edge:
         self.app = app
         self.cors_origins = set(cors_origins)
         self.production = production
+        # Sites that may frame the booking pages: those CORS lets call the public API.
+        ancestors = "*" if "*" in self.cors_origins else " ".join(["'self'", *sorted(self.cors_origins)])
+        self.framed_csp = (b"content-security-policy", PAGE_POLICY.format(ancestors=ancestors).encode())
+        self.page_csp = (b"content-security-policy", PAGE_POLICY.format(ancestors="'none'").encode())
+        # Swagger UI sets styles inline: the documentation page alone allows them (still no inline script).
+        self.schema_csp = (
+            b"content-security-policy",
+            PAGE_POLICY.format(ancestors="'none'")
+            .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+            .encode(),
+        )
 
     def _cors(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         origin = _header(scope, b"origin")
@@ -85,8 +102,7 @@ class Edge:
                 headers.extend(SECURITY_HEADERS)
                 headers.extend(cors)
                 path = scope.get("path", "")
-                if path.startswith("/api/"):
-                    headers.extend((API_CSP, NO_STORE))
+                headers.extend(self._page_headers(path))
                 if self.production:
                     headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 message["headers"] = headers
@@ -113,6 +129,17 @@ class Edge:
                 },
             )
             request_id.reset(token)
+
+    def _page_headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        if path.startswith("/api/"):
+            return [*NOT_FRAMED, API_CSP, NO_STORE]
+        if path.startswith(FRAMED_PREFIXES):
+            return [self.framed_csp]
+        if path.startswith(PAGE_PREFIXES):
+            return [*NOT_FRAMED, self.page_csp]
+        if path == "/schema" or path.startswith("/schema/"):
+            return [*NOT_FRAMED, self.schema_csp]
+        return NOT_FRAMED
 
     async def _preflight(self, scope: Scope, send: Send, rid: str, cors: list[tuple[bytes, bytes]]) -> None:
         requested = _header(scope, b"access-control-request-headers") or ""
