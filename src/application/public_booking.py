@@ -196,7 +196,7 @@ class PublicQuote:
 
 def _customer(request: ReserveRequest) -> Customer:
     name = validate_name(request.customer_name, "customerName")
-    email = validate_email(request.customer_email.strip())
+    email = validate_email(request.customer_email.strip(), "customerEmail")
     phone = request.customer_phone.strip()
     if len(phone) > 40:
         raise InvalidInput("a phone number of at most 40 characters", "customerPhone")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
@@ -298,7 +298,7 @@ def theme(colour: str | None) -> Response[str]:
     return Response(body, media_type="text/css", headers={"cache-control": "max-age=300"})
 
 
-HANDLERS = {DomainError: error_page, HTTPException: error_page}
+HANDLERS = {DomainError: error_page, ValidationException: error_page, HTTPException: error_page}
 
 
 class BookingPages(Controller):

@@ -22,10 +22,11 @@ ASSET_VERSION = "1"  # bumped with the page assets, so browsers fetch them anew
 template_config = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
 
 
-def page(name: str, words: PageWords, status: int = 200, **context: Any) -> Template:
+def page(name: str, language: PageWords, status: int = 200, **context: Any) -> Template:
+    context.pop("words", None)
     return Template(
         template_name=name,
-        context={"t": words, "locale": words.locale, "v": ASSET_VERSION, **context},
+        context={"t": language, "locale": language.locale, "v": ASSET_VERSION, **context},
         status_code=status,
         media_type="text/html",
         headers={"cache-control": "no-store"},
@@ -49,9 +50,7 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     else:  # pragma: no cover - the app's own handler logs and answers 500
         raise exc
     title = words("not_found_title") if status == 404 else words("error_title")
-    return page("error.html", words, status, title=title, detail=detail, organisation=None).to_asgi_response(
-        request.app, request
-    )  # type: ignore[return-value]
+    return page("error.html", words, status, title=title, detail=detail, organisation=None)
 
 
 def field_errors(exc: InvalidInput, fields: dict[str, str]) -> dict[str, str]:

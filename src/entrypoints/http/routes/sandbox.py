@@ -33,6 +33,11 @@ def _page(title: str, body: str, status: int = 200) -> Response[str]:
     )
 
 
+def _back(row: dict[str, Any], session_id: str) -> str:
+    """Where Checkout's back link leads: the shop's cancel URL, as Stripe's hosted page has it."""
+    return html.escape(str(row["cancel_url"]).replace("{CHECKOUT_SESSION_ID}", session_id))
+
+
 def _sandbox(runtime: Runtime) -> SandboxGateway:
     gateway = runtime.gateway
     if not isinstance(gateway, SandboxGateway):
@@ -75,6 +80,7 @@ class SandboxController(Controller):
             f'<form method="post" action="{here}/pay" style="display:inline"><button>Pay</button></form>'
             f'<form method="post" action="{here}/decline" style="display:inline">'
             "<button>Decline</button></form>"
+            f'<p><a href="{_back(row, session_id)}">Back to the shop</a></p>'
         )
         return _page("Sandbox checkout", body)
 
@@ -93,7 +99,12 @@ class SandboxController(Controller):
         runtime: Runtime = state.runtime
         sandbox = _sandbox(runtime)
         await cases.handle_provider_event(await sandbox.decline(session_id))
-        back = f'<p><a href="/sandbox/checkout/{html.escape(session_id)}">Try again</a></p>'
+        row = await sandbox.session_row(session_id)
+        assert row is not None
+        back = (
+            f'<p><a href="/sandbox/checkout/{html.escape(session_id)}">Try again</a></p>'
+            f'<p><a href="{_back(row, session_id)}">Back to the shop</a></p>'
+        )
         return _page("Payment declined", "<p>The sandbox card was declined.</p>" + back)
 
     @get("/cards")
