@@ -5,8 +5,8 @@ widget and /schema served from the app's own files."""
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import date, timedelta
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
