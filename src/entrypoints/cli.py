@@ -114,11 +114,13 @@ def _seed(command: str, settings: Settings, keep_credentials: bool) -> None:
     if keep_credentials and password is None and CREDENTIALS.exists():
         password = CREDENTIALS.read_text().splitlines()[1]
     base = settings.public_base_url
-    print("\nDemo organisation:", info.slug, "(created now)" if info.created else "(already seeded)")
+    print(f"\nBooking page:    {base}/book/{info.slug}")
+    print("Demo organisation:", info.slug, "(created now)" if info.created else "(already seeded)")
     print(f"  staff login:   {info.email} / {password or '(shown when it was created)'}")
-    print(f"  public page:   {base}/api/public/booking/organisations/{info.slug}")
+    print(f"  public API:    {base}/api/public/booking/organisations/{info.slug}")
     for name, token in info.resource_tokens.items():
-        print(f"  {name + ':':<16} {base}/api/public/booking/{token}")
+        print(f"  {name + ':':<16} {base}/book/r/{token}  (API: {base}/api/public/booking/{token})")
+    print(f'  widget:        <script src="{base}/widget.js" data-organisation="{info.slug}" async></script>')
     print(f"  API docs:      {base}/schema\n", flush=True)
 
 

@@ -19,10 +19,11 @@ log = logging.getLogger("booking.access")
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 CORS_PREFIXES = ("/api/public/", "/api/payments/stripe/config")
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-]
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
+NO_REFERRER = (b"referrer-policy", b"no-referrer")
+# Pages: no referrer to other sites (their URLs carry manage tokens), but the browser's Origin on our
+# own form posts, which the CSRF check reads (under no-referrer a form post says Origin: null).
+SAME_ORIGIN_REFERRER = (b"referrer-policy", b"same-origin")
 NOT_FRAMED = [(b"x-frame-options", b"DENY"), (b"cross-origin-opener-policy", b"same-origin")]
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 # The web pages: their own scripts and styles only, never inline script.
@@ -132,14 +133,14 @@ class Edge:
 
     def _page_headers(self, path: str) -> list[tuple[bytes, bytes]]:
         if path.startswith("/api/"):
-            return [*NOT_FRAMED, API_CSP, NO_STORE]
+            return [*NOT_FRAMED, NO_REFERRER, API_CSP, NO_STORE]
         if path.startswith(FRAMED_PREFIXES):
-            return [self.framed_csp]
+            return [SAME_ORIGIN_REFERRER, self.framed_csp]
         if path.startswith(PAGE_PREFIXES):
-            return [*NOT_FRAMED, self.page_csp]
+            return [*NOT_FRAMED, SAME_ORIGIN_REFERRER, self.page_csp]
         if path == "/schema" or path.startswith("/schema/"):
-            return [*NOT_FRAMED, self.schema_csp]
-        return NOT_FRAMED
+            return [*NOT_FRAMED, NO_REFERRER, self.schema_csp]
+        return [*NOT_FRAMED, NO_REFERRER]
 
     async def _preflight(self, scope: Scope, send: Send, rid: str, cors: list[tuple[bytes, bytes]]) -> None:
         requested = _header(scope, b"access-control-request-headers") or ""

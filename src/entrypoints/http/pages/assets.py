@@ -1,12 +1,13 @@
 """What the pages load, served by the app itself (no CDN at run time): the pages' stylesheet and script,
-the widget, and /schema's Swagger UI from the swagger-ui-bundle package (Apache-2.0, its licence kept in
-the package's metadata), pinned by requirements.lock."""
+the widget, and /schema's Swagger UI 5 from the swagger-ui-py package (Apache-2.0, its LICENSE served beside
+the files), pinned by requirements.lock."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle  # type: ignore[import-untyped]
 from litestar import Request, Response, get
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -15,7 +16,14 @@ from litestar.types import ControllerRouterHandler
 from entrypoints.http.pages.render import ASSET_VERSION, STATIC
 
 SWAGGER = "/swagger-ui"
-YEAR = "public, max-age=31536000, immutable"
+
+
+def _swagger_files() -> Path:
+    """The package's static folder, found without importing it (its module imports web frameworks)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is not installed: /schema needs it")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 class OfflineSwagger(OpenAPIRenderPlugin):
@@ -50,7 +58,7 @@ def asset_routes() -> list[ControllerRouterHandler]:
         widget,
         create_static_files_router(
             path=SWAGGER,
-            directories=[swagger_ui_bundle.swagger_ui_path],
+            directories=[_swagger_files()],
             name="swagger-ui",
             include_in_schema=False,
         ),
