@@ -126,6 +126,9 @@ def test_embedded_default_serves_health_ready_schema_and_the_demo(tmp_path: Path
         out = srv.log()
         match = re.search(r"staff login:\s+(\S+) / (\S+)", out)
         assert match, out
+        first = next(line for line in out.splitlines() if line.startswith(("Booking page", "Demo")))
+        assert first == f"Booking page:    {srv.url}/book/acme-spa"  # what a newcomer opens first
+        assert httpx.get(f"{srv.url}/book/acme-spa").status_code == 200
         assert f"{srv.url}/schema" in out
         login = httpx.post(f"{srv.url}/api/auth/login", json={"email": match[1], "password": match[2]})
         assert login.status_code == 200, login.text
