@@ -1,6 +1,7 @@
 """Settings from the environment: defaults, overrides, and what production refuses."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +154,32 @@ def test_database_commands_need_no_secrets(tmp_path: Path) -> None:
     assert not (tmp_path / "jwt-secret").exists()
     with pytest.raises(SettingsError, match="DATABASE_URL"):
         from_env({"DATABASE_URL": "mysql://x/y"}, state_dir=tmp_path, serving=False)
+
+
+def test_the_development_mailbox_and_the_sandbox_exist_only_outside_production(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from entrypoints.app import create_app
+
+    def paths(settings: Any) -> set[str]:
+        return {route.path for route in create_app(settings).routes}
+
+    development = from_env({"DATABASE_URL": "postgresql://x/y"}, state_dir=tmp_path)
+    assert {"/dev/mail", "/sandbox/cards"} <= paths(development)
+    assert "/dev/mail" not in paths(replace(development, smtp_url="smtp://mail.example:25"))  # mail is sent
+    production = from_env(
+        {
+            "APP_ENV": "production",
+            "JWT_SECRET": STRONG,
+            "DATABASE_URL": "postgresql://x/y",
+            "STRIPE_SECRET_KEY": "sk_live_x",
+            "STRIPE_WEBHOOK_SECRET": "whsec_x",
+            "METRICS_TOKEN": "m" * 32,
+            "PUBLIC_BASE_URL": "https://book.example",
+            "SMTP_URL": "smtp://mailer:secret@mail.book.example:587",
+        },
+        state_dir=tmp_path,
+    )
+    served = paths(production)
+    assert "/book/{slug:str}" in served
+    assert not any(p.startswith(("/dev/", "/sandbox")) for p in served)
