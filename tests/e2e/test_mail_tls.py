@@ -62,7 +62,7 @@ class Kept:
     def __init__(self) -> None:
         self.sessions: list[tuple[bool, str | None]] = []  # (inside TLS, who logged in)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else session.auth_data
         inside = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         self.sessions.append((inside, login))

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
