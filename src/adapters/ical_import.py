@@ -21,7 +21,7 @@ from domain.timezones import parse_hhmm
 
 class HttpCalendarSource:
     def __init__(self, guard: OutboundGuard, timeout: float = IMPORT_TIMEOUT_SECONDS) -> None:
-        self.guard = guard
+        self.guard, self.timeout = guard, timeout
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False)
 
     async def read(self, job: ImportJob, since: datetime, until: datetime) -> Fetched:
@@ -61,7 +61,7 @@ class HttpCalendarSource:
                     chunks.append(chunk)
                 return b"".join(chunks), response.headers.get("etag"), response.headers.get("last-modified")
         except httpx.TimeoutException:
-            raise ImportFailed(f"no answer within {IMPORT_TIMEOUT_SECONDS:g} s") from None
+            raise ImportFailed(f"no answer within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise ImportFailed(f"the feed could not be fetched ({type(exc).__name__})") from None
 
