@@ -161,6 +161,32 @@ def test_a_processing_payment_waits_then_settles_by_webhook(
     assert (after["status"], after["paymentStatus"]) == ("confirmed", "succeeded")
 
 
+def test_a_processing_payment_that_fails_later_keeps_the_hold_for_another_card(
+    http: httpx.Client, standin: StandIn, shop: Shop
+) -> None:
+    ana, cards = customer(http, "pm_card_processing", "pm_card_visa")
+    made = reserve(http, shop, ana, 86, paymentMethodId=cards["pm_card_processing"], returnUrl=RETURN).json()
+    intent = made["paymentData"]["paymentIntentId"]
+    failed = standin.settle_intent(intent, succeed=False)
+    assert failed["event"]["type"] == "payment_intent.payment_failed"
+    for _ in range(2):  # twice: the second changes nothing
+        assert send(http, failed["event"]).status_code == 200
+    after = shop.reservation(made["reservationId"])
+    assert (after["status"], after["paymentStatus"]) == ("pending_payment", "failed")  # the hold is kept
+    again = ana.ok(
+        "POST",
+        f"/api/me/bookings/{made['reference']}/pay",
+        200,
+        json={"paymentMethodId": cards["pm_card_visa"], "returnUrl": RETURN},
+    )
+    assert again["paymentData"]["status"] == "succeeded"
+    paid = shop.reservation(made["reservationId"])
+    assert (paid["status"], paid["paymentStatus"]) == ("confirmed", "succeeded")
+    ledger = [(e["kind"], e["status"], e["stripeId"]) for e in shop.ledger(made["reservationId"])]
+    second = again["paymentData"]["paymentIntentId"]
+    assert ledger == [("payment", "failed", intent), ("payment", "succeeded", second)]  # paid once
+
+
 def test_only_ones_own_saved_card_and_two_racing_pay_calls_charge_once(
     http: httpx.Client, standin: StandIn, shop: Shop
 ) -> None:
