@@ -177,10 +177,33 @@ def test_a_paid_booking_life_tells_customer_and_desk_each_thing_once_in_their_la
     ]
 
 
+# The subject lines of the other notifications, in each language ({r} the reference).
+OTHER_SUBJECTS = {
+    "en": {
+        "payment_failed": "payment for {r} did not go through",
+        "expired": "booking {r} was not paid in time",
+        "received": "booking {r} received",
+        "reminder": "reminder of your booking {r}",
+        "confirmed": "booking {r} confirmed",
+        "find_booking": "your bookings",
+    },
+    "de": {
+        "payment_failed": "Zahlung für {r} fehlgeschlagen",
+        "expired": "Buchung {r} nicht rechtzeitig bezahlt",
+        "received": "Buchung {r} eingegangen",
+        "reminder": "Erinnerung an Ihre Buchung {r}",
+        "confirmed": "Buchung {r} bestätigt",
+        "find_booking": "Ihre Buchungen",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
 def test_failed_payment_expiry_approval_reminder_and_find_booking(
-    web: httpx.Client, standin: StandIn, database_url: str, inbox: Inbox, worker: Worker
+    web: httpx.Client, standin: StandIn, database_url: str, inbox: Inbox, worker: Worker, locale: str
 ) -> None:
-    shop, desk = _shop(web, standin, database_url, "en")
+    said = OTHER_SUBJECTS[locale]
+    shop, desk = _shop(web, standin, database_url, locale)
     customer = f"{unique('al')}@example.com"
     failing = shop.reserve(web, DST_DAY + timedelta(hours=2), customerEmail=customer).json()
     assert send(web, standin.pay(failing["stripeCheckoutSessionId"], "unpaid")["event"]).status_code == 200
@@ -245,15 +268,15 @@ def test_failed_payment_expiry_approval_reminder_and_find_booking(
     subjects = sorted(str(m["Subject"]).split(": ", 1)[1] for m in mine)
     assert subjects == sorted(
         [
-            f"payment for {failing['reference']} did not go through",
-            f"booking {lapsing['reference']} was not paid in time",
-            f"booking {asked.json()['reference']} received",
-            f"reminder of your booking {staff_made['reference']}",
-            f"booking {staff_made['reference']} confirmed",
-            "your bookings",
+            said["payment_failed"].format(r=failing["reference"]),
+            said["expired"].format(r=lapsing["reference"]),
+            said["received"].format(r=asked.json()["reference"]),
+            said["reminder"].format(r=staff_made["reference"]),
+            said["confirmed"].format(r=staff_made["reference"]),
+            said["find_booking"],
         ]
     ), subjects
-    listing = text_of(_one(mine, "your bookings"))
+    listing = text_of(_one(mine, said["find_booking"]))
     assert asked.json()["reference"] in listing
     assert f"/manage/{asked.json()['manageToken']}" in listing
     assert failing["reference"] in listing  # still held for payment: its page lets the customer pay
