@@ -21,6 +21,7 @@ from entrypoints.composition import Runtime, build_runtime
 from entrypoints.http.deps import provide_caller, provide_page, provide_use_cases
 from entrypoints.http.edge import Edge
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.openapi import describe, operation_id
 from entrypoints.http.pages.assets import OfflineSwagger, asset_routes
 from entrypoints.http.pages.booking import BookingPages
 from entrypoints.http.pages.manage import ManagePages
@@ -132,18 +133,29 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         version="1.0.0",
         path="/schema",
         render_plugins=[OfflineSwagger()],
+        description=(
+            "The booking platform's API: staff (a JWT or an API key, scoped to an active organisation), "
+            "partners (API keys) and customers (public routes, or a customer's JWT). Errors are RFC 9457 "
+            "problem details. The guide is docs/api.md in the repository."
+        ),
+        operation_id_creator=operation_id,
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
                 "ApiKey": SecurityScheme(type="apiKey", name="X-API-Key", security_scheme_in="header"),
+                "ApiKeyAuthorization": SecurityScheme(
+                    type="apiKey",
+                    name="Authorization",
+                    security_scheme_in="header",
+                    description="The same API key as `Authorization: ApiKey <key>`.",
+                ),
             }
         ),
-        security=[{"BearerToken": []}, {"ApiKey": []}],
     )
     routes = [*ROUTES, SandboxController] if settings.payments_provider == "sandbox" else ROUTES
     if not settings.production and not settings.smtp_url:
         routes = [*routes, DevMailController]  # development: the mail that was written, not sent
-    return BookingApp(
+    app = BookingApp(
         edge={"cors_origins": settings.cors_origins, "production": settings.production},
         route_handlers=routes,
         dependencies={
@@ -161,3 +173,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         debug=False,
         logging_config=None,  # logging is ours: JSON lines, set up by entrypoints/logs.py
     )
+    describe(app)
+    return app

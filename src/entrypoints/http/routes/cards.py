@@ -26,14 +26,14 @@ class CardsController(Controller):
     path = "/api/me/payment-methods"
     tags = ["customer"]
 
-    @post("/setup-intent", status_code=200)
+    @post("/setup-intent", status_code=200, opt={"provider": True})
     async def setup_intent(
         self, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> SetupIntentOut:
         secret, key = await cases.saved_cards.setup_intent(caller)
         return SetupIntentOut(secret, key)
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, opt={"provider": True})
     async def add(
         self, data: CardBody, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> CardOut:
@@ -43,7 +43,7 @@ class CardsController(Controller):
     async def list_cards(self, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]) -> CardList:
         return CardList([_card(c) for c in await cases.saved_cards.list(caller)])
 
-    @delete("/{card_id:int}", status_code=204)
+    @delete("/{card_id:int}", status_code=204, opt={"provider": True})
     async def remove(
         self, card_id: CardId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> None:

@@ -70,7 +70,9 @@ class ManageController(Controller):
     async def view(self, manage_token: ManageToken, cases: NamedDependency[UseCases]) -> ManagedOut:
         return managed_out(await cases.self_service.view(manage_token))
 
-    @post("/cancel", status_code=200, opt={"rate_limit": "PUBLIC_MANAGE"})
+    @post(
+        "/cancel", status_code=200, opt={"rate_limit": "PUBLIC_MANAGE", "idempotent": True, "provider": True}
+    )
     async def cancel(
         self,
         request: Request[Any, Any, State],
@@ -92,7 +94,7 @@ class ManageController(Controller):
 
         return await _once(request, cases, runtime, manage_token, run)
 
-    @post("/reschedule", status_code=200, opt={"rate_limit": "PUBLIC_MANAGE"})
+    @post("/reschedule", status_code=200, opt={"rate_limit": "PUBLIC_MANAGE", "idempotent": True})
     async def reschedule(
         self,
         request: Request[Any, Any, State],

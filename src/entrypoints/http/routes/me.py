@@ -54,7 +54,7 @@ class MeController(Controller):
     ) -> ManagedOut:
         return managed_out(await cases.customer_bookings.one(caller, reference))
 
-    @post("/{reference:str}/cancel", status_code=200)
+    @post("/{reference:str}/cancel", status_code=200, opt={"provider": True})
     async def cancel(
         self,
         reference: Reference,
@@ -81,7 +81,7 @@ class MeController(Controller):
             managed_out(await cases.customer_bookings.reschedule(caller, reference, data.when()))
         )
 
-    @post("/{reference:str}/checkout", status_code=200)
+    @post("/{reference:str}/checkout", status_code=200, opt={"provider": True})
     async def checkout(
         self,
         reference: Reference,
@@ -96,7 +96,7 @@ class MeController(Controller):
         )
         return reserved_out(done, back)
 
-    @post("/{reference:str}/pay", status_code=200)
+    @post("/{reference:str}/pay", status_code=200, opt={"provider": True})
     async def pay(
         self,
         reference: Reference,

@@ -71,7 +71,7 @@ class ConnectController(Controller):
     path = "/api/organisations/{organisation_id:int}/stripe/connect"
     tags = ["payments"]
 
-    @post("/", status_code=200)
+    @post("/", status_code=200, opt={"provider": True})
     async def start(
         self,
         organisation_id: PathId,
@@ -94,7 +94,7 @@ class RefundsController(Controller):
     path = "/api/reservations/{reservation_id:int}"
     tags = ["reservations"]
 
-    @post("/payment-link", status_code=201)
+    @post("/payment-link", status_code=201, opt={"provider": True})
     async def payment_link(
         self,
         reservation_id: PathId,
@@ -108,7 +108,7 @@ class RefundsController(Controller):
         )
         return PaymentLinkOut(link.url, link.session_id, link.amount, link.currency, utc(link.expires_at))  # type: ignore[arg-type]
 
-    @post("/refund", status_code=201)
+    @post("/refund", status_code=201, opt={"idempotent": True, "provider": True})
     async def refund(
         self,
         request: Request[Any, Any, State],

@@ -280,7 +280,11 @@ class SlugBookingController(Controller):
     async def quote(self, slug: Slug, data: QuoteBody, cases: NamedDependency[UseCases]) -> PublicQuoteOut:
         return await _quote(cases, Entry(slug=slug), data)
 
-    @post("/reserve", status_code=201, opt={"rate_limit": "PUBLIC_RESERVE"})
+    @post(
+        "/reserve",
+        status_code=201,
+        opt={"rate_limit": "PUBLIC_RESERVE", "idempotent": True, "provider": True},
+    )
     async def reserve(
         self,
         request: Request[Any, Any, State],
@@ -292,7 +296,7 @@ class SlugBookingController(Controller):
         runtime: Runtime = state.runtime
         return await _reserve(request, cases, runtime, Entry(slug=slug), data)
 
-    @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
+    @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS", "provider": True})
     async def checkout_status(
         self,
         slug: Slug,
@@ -307,7 +311,11 @@ class SlugBookingController(Controller):
         """The manage links of the address's upcoming bookings are e-mailed to it; 202 whatever is found."""
         await cases.find_booking(slug, data.email)
 
-    @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
+    @post(
+        "/checkout-retry",
+        status_code=200,
+        opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY", "idempotent": True, "provider": True},
+    )
     async def checkout_retry(
         self,
         request: Request[Any, Any, State],
@@ -352,7 +360,11 @@ class TokenBookingController(Controller):
     async def quote(self, token: Token, data: QuoteBody, cases: NamedDependency[UseCases]) -> PublicQuoteOut:
         return await _quote(cases, Entry(token=token), data)
 
-    @post("/reserve", status_code=201, opt={"rate_limit": "PUBLIC_RESERVE"})
+    @post(
+        "/reserve",
+        status_code=201,
+        opt={"rate_limit": "PUBLIC_RESERVE", "idempotent": True, "provider": True},
+    )
     async def reserve(
         self,
         request: Request[Any, Any, State],
@@ -364,7 +376,7 @@ class TokenBookingController(Controller):
         runtime: Runtime = state.runtime
         return await _reserve(request, cases, runtime, Entry(token=token), data)
 
-    @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS"})
+    @get("/checkout-status", opt={"rate_limit": "PUBLIC_CHECKOUT_STATUS", "provider": True})
     async def checkout_status(
         self,
         token: Token,
@@ -374,7 +386,11 @@ class TokenBookingController(Controller):
     ) -> CheckoutStatusOut:
         return await _checkout_status(cases, Entry(token=token), session_id, payment_intent_id)
 
-    @post("/checkout-retry", status_code=200, opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY"})
+    @post(
+        "/checkout-retry",
+        status_code=200,
+        opt={"rate_limit": "PUBLIC_CHECKOUT_RETRY", "idempotent": True, "provider": True},
+    )
     async def checkout_retry(
         self,
         request: Request[Any, Any, State],

@@ -56,7 +56,7 @@ class ReservationsController(Controller):
     path = "/api/reservations"
     tags = ["reservations"]
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, opt={"idempotent": True, "etag": True})
     async def create(
         self,
         request: Request[Any, Any, State],
@@ -118,14 +118,14 @@ class ReservationsController(Controller):
         found = await cases.reservations.page(caller, query, page)
         return ReservationList([present.reservation(r) for r in found.items], pagination(found))  # type: ignore[arg-type]
 
-    @get("/{reservation_id:int}")
+    @get("/{reservation_id:int}", opt={"etag": True})
     async def get_one(
         self, reservation_id: PathId, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> Response[ReservationOut]:
         found = await cases.reservations.get(caller, reservation_id)
         return Response(present.reservation(found), headers=_etag(found))
 
-    @patch("/{reservation_id:int}")
+    @patch("/{reservation_id:int}", opt={"if_match": True, "etag": True})
     async def update(
         self,
         request: Request[Any, Any, State],
@@ -155,7 +155,11 @@ class ReservationsController(Controller):
     ) -> None:
         await cases.delete_reservation(caller, reservation_id)
 
-    @post("/{reservation_id:int}/cancel", status_code=200)
+    @post(
+        "/{reservation_id:int}/cancel",
+        status_code=200,
+        opt={"idempotent": True, "etag": True, "provider": True},
+    )
     async def cancel(
         self,
         request: Request[Any, Any, State],
