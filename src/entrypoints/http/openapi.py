@@ -162,7 +162,7 @@ def operation_id(handler: HTTPRouteHandler, method: Method, components: list[Any
 CODES = sorted(
     {code for _, code, _ in TABLE.values()}
     | {code for code, _ in HTTP_CODES.values()}
-    | {"RATE_LIMITED", "IDEMPOTENCY_KEY_REUSED", "INTERNAL_ERROR"}
+    | {"RATE_LIMITED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS", "INTERNAL_ERROR"}
 )
 PROBLEM_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
