@@ -11,9 +11,9 @@ examples, coverage and fuzzing phases, positive and negative modes), against the
    resource, a reservation, a member, an API key, the slug, a resource's public booking token, a
    public booking's manage token, a free slot.
 
-Every response must be below 500, and every 4xx must be RFC 9457 problem details (section 1 of the
-contract). Schemathesis's conformance checks (status codes, response schemas) are deliberately not
-run: the server may answer statuses the document does not list.
+Every response must be below 500, every 4xx must be RFC 9457 problem details (section 1 of the
+contract), and every response must be what the document says: a status it lists, its content type, its
+headers and its body schema (schemathesis's conformance checks).
 
 Each operation gets its own freshly seeded organisation, so a destructive operation (a DELETE, a role
 change) cannot starve the operations after it of real rows. Generation is derandomized with a fixed
@@ -40,6 +40,12 @@ from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.support.api import Staff, member, unique, with_organisation
 from tests.support.servers import Server
@@ -50,6 +56,12 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Generating overly large repr"),
 ]
 
+CONFORMANCE = [
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 SEED = 20_240_611
 MAX_EXAMPLES = 30
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -389,3 +401,7 @@ def test_no_server_errors_and_problem_details(
         stats.record(response.status_code)
         broken = violation(response)
         assert broken is None, f"{broken}{describe(variant, response, server, log_offset)}"
+        try:  # and the response is what the document says: its status, content type, headers and body
+            variant.validate_response(response, checks=CONFORMANCE)
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}{describe(variant, response, server, log_offset)}") from None

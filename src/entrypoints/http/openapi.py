@@ -240,7 +240,9 @@ def _header(name: str, description: str, required: bool = False) -> Parameter:
 def _statuses(handler: HTTPRouteHandler, method: str, path: str, authenticated: bool) -> list[int]:
     found = {400, 503}
     if authenticated:
-        found |= {401, 403, 429}
+        found |= {401, 403, 404, 429}  # an id in the body or query that is not the organisation's is 404
+    if path.startswith("/api/auth/") or handler.opt.get("token"):
+        found.add(401)  # wrong password, a spent refresh token, a wrong METRICS_TOKEN
     if handler.opt.get("customer"):
         found.add(401)  # a customer's token that is sent but not valid
     if handler.opt.get("rate_limit"):
@@ -283,6 +285,8 @@ def _describe(op: Operation, handler: HTTPRouteHandler, method: str, path: str) 
     for code, response in responses.items():
         if not code.startswith("2") or not isinstance(response, OpenAPIResponse):
             continue
+        if handler.opt.get("media") and response.content:  # a calendar or the metrics, not JSON
+            response.content = {handler.opt["media"]: MediaType(schema=Schema(type=OpenAPIType.STRING))}
         headers = dict(response.headers or {})
         if handler.opt.get("rate_limit") or authenticated:
             headers |= RATE_HEADERS

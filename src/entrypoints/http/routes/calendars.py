@@ -20,7 +20,7 @@ from entrypoints.http.schemas.common import utc
 PathId = Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)]
 FeedFile = Annotated[str, Parameter(min_length=5, max_length=128, pattern=r"^[A-Za-z0-9_-]+\.ics$")]
 ManageToken = Annotated[str, Parameter(min_length=1, max_length=128)]
-ICS = "text/calendar; charset=utf-8"
+ICS = "text/calendar"  # Litestar adds the charset
 
 
 def _block(b: Block) -> BlockOut:
@@ -122,7 +122,7 @@ class PublicCalendarsController(Controller):
     tags = ["calendars"]
     security = [{}]
 
-    @get("/ical/{feed:str}", opt={"rate_limit": "PUBLIC_MANAGE"})
+    @get("/ical/{feed:str}", opt={"rate_limit": "PUBLIC_MANAGE", "media": ICS})
     async def feed(self, feed: FeedFile, cases: NamedDependency[UseCases]) -> Response[bytes]:
         """A staff calendar feed (RFC 5545) by its secret token; 404 once it is regenerated."""
         if not feed.endswith(".ics"):
@@ -130,7 +130,10 @@ class PublicCalendarsController(Controller):
         body = await cases.feeds.feed(feed.removesuffix(".ics"))
         return Response(body, media_type=ICS, headers={"cache-control": "private, max-age=300"})
 
-    @get("/api/public/reservations/{manage_token:str}/calendar.ics", opt={"rate_limit": "PUBLIC_MANAGE"})
+    @get(
+        "/api/public/reservations/{manage_token:str}/calendar.ics",
+        opt={"rate_limit": "PUBLIC_MANAGE", "media": ICS},
+    )
     async def booking(self, manage_token: ManageToken, cases: NamedDependency[UseCases]) -> Response[bytes]:
         """The customer's booking as an .ics file for their calendar."""
         body = await cases.booking_calendar(manage_token)

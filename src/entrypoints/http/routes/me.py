@@ -28,7 +28,7 @@ from entrypoints.http.schemas.public import (
 )
 
 Reference = Annotated[str, Parameter(min_length=1, max_length=40)]
-ICS = "text/calendar; charset=utf-8"
+ICS = "text/calendar"  # Litestar adds the charset
 
 
 class MeController(Controller):
@@ -110,7 +110,7 @@ class MeController(Controller):
         done, back = await mine.pay(caller, reference, data.payment_method_id, data.return_url)
         return reserved_out(done, back)
 
-    @get("/{reference:str}/calendar.ics")
+    @get("/{reference:str}/calendar.ics", opt={"media": ICS})
     async def calendar(
         self, reference: Reference, cases: NamedDependency[UseCases], caller: NamedDependency[Caller]
     ) -> Response[bytes]:

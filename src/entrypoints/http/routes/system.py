@@ -20,7 +20,12 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@route("/metrics", http_method=[HttpMethod.GET, HttpMethod.HEAD], tags=["system"])
+@route(
+    "/metrics",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    tags=["system"],
+    opt={"media": "text/plain", "token": True},
+)
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus metrics: requests, reservations, webhook events, rate limits, holds, reconciliations.
     With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` reads them."""
