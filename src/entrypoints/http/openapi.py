@@ -311,6 +311,7 @@ def describe(app: Litestar) -> None:
     document.components.schemas = {**(document.components.schemas or {}), "Problem": PROBLEM_SCHEMA}
     document.security = None  # each operation says what it needs
     document.tags = TAGS
+    _closed_bodies(document)
     for path, route in plugin.included_routes.items():
         if not isinstance(route, HTTPRoute):
             continue
@@ -321,3 +322,37 @@ def describe(app: Litestar) -> None:
             op = getattr(item, str(method).lower(), None)
             if isinstance(op, Operation):
                 _describe(op, handler, str(getattr(method, "value", method)), path)
+
+
+def _closed_bodies(document: OpenAPI) -> None:
+    """Request bodies refuse unknown fields (their structs forbid them): `additionalProperties: false`,
+    on the body and every object schema it refers to."""
+    schemas = (document.components.schemas if document.components else None) or {}
+    seen: set[str] = set()
+
+    def close(schema: Any) -> None:
+        if isinstance(schema, Reference):
+            name = schema.ref.rsplit("/", 1)[-1]
+            if name in seen or name not in schemas:
+                return
+            seen.add(name)
+            schema = schemas[name]
+        if not isinstance(schema, Schema):
+            return
+        if schema.type == OpenAPIType.OBJECT or schema.properties:
+            schema.additional_properties = False
+        for child in (
+            *(schema.properties or {}).values(),
+            schema.items,
+            *(schema.one_of or []),
+            *(schema.any_of or []),
+        ):
+            if child is not None:
+                close(child)
+
+    for item in (document.paths or {}).values():
+        for method in ("post", "put", "patch"):
+            op = getattr(item, method, None)
+            body = op.request_body if isinstance(op, Operation) else None
+            for media in (getattr(body, "content", None) or {}).values():
+                close(media.schema)

@@ -20,7 +20,7 @@ from domain.reservation import Customer, Reservation
 from entrypoints.composition import Runtime, UseCases
 from entrypoints.http import present
 from entrypoints.http.idempotency import caller_scope, idempotent, json_response
-from entrypoints.http.schemas.common import ascii_int, pagination
+from entrypoints.http.schemas.common import STATUS_FILTER, ascii_int, pagination
 from entrypoints.http.schemas.reservations import (
     CancelBody,
     CancellationOut,
@@ -33,6 +33,10 @@ from entrypoints.http.schemas.reservations import (
 )
 
 PathId = Annotated[int, Parameter(ge=1, le=9_007_199_254_740_991)]
+
+StatusFilter = Annotated[
+    list[str] | None, Parameter(query="status", max_items=10, required=False, schema_extra=STATUS_FILTER)
+]
 
 
 def _customer(body: CustomerBody | None) -> Customer:
@@ -98,7 +102,7 @@ class ReservationsController(Controller):
         resource_type_id: Annotated[
             int | None, Parameter(query="resourceTypeId", ge=1, le=9_007_199_254_740_991, required=False)
         ] = None,
-        status: Annotated[list[str] | None, Parameter(query="status", max_items=10, required=False)] = None,
+        status: StatusFilter = None,
         start_from: Annotated[datetime | None, Parameter(query="startFrom", required=False)] = None,
         end_to: Annotated[datetime | None, Parameter(query="endTo", required=False)] = None,
         reference: Annotated[

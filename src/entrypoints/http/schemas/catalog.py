@@ -7,7 +7,17 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from entrypoints.http.schemas.common import Amount, Body, Id, Minutes, Name, Out, Pagination, Text
+from entrypoints.http.schemas.common import (
+    Amount,
+    Body,
+    BookingUnitName,
+    Id,
+    Minutes,
+    Name,
+    Out,
+    Pagination,
+    Text,
+)
 
 HHMM = Annotated[str, Meta(min_length=5, max_length=5, pattern=r"^\d\d:\d\d$")]
 SlotLength = Annotated[int, Meta(ge=1, le=1440)]
@@ -129,7 +139,7 @@ class ResourceTypeOut(Out):
     payment_required: bool
     requires_approval: bool
     publicly_bookable: bool
-    booking_unit: str
+    booking_unit: BookingUnitName
     check_in_time: str
     check_out_time: str
     min_stay: int

@@ -7,10 +7,14 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import msgspec
+from litestar.params import KwargDefinition
 from msgspec import Meta
 
 from application.ports import Page
-from domain.stays import When
+from domain.access import Role
+from domain.payment import DISPUTE_STATUSES
+from domain.status import PaymentStatus, ReservationStatus
+from domain.stays import BookingUnit, When
 
 
 class Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -95,3 +99,17 @@ def ascii_int(text: str) -> int | None:
 def utc(value: datetime | None) -> datetime | None:
     """Responses always carry UTC instants."""
     return value.astimezone(UTC) if value is not None else None
+
+
+def _one_of(*values: str) -> KwargDefinition:
+    """A string from a closed set, said as an enum in the OpenAPI document (the value stays a str)."""
+    return KwargDefinition(schema_extra={"enum": list(values)})
+
+
+StatusName = Annotated[str, _one_of(*(s.value for s in ReservationStatus))]
+PaymentStatusName = Annotated[str, _one_of(*(s.value for s in PaymentStatus))]
+BookingUnitName = Annotated[str, _one_of(*(u.value for u in BookingUnit))]
+RoleName = Annotated[str, _one_of(*(r.value for r in Role))]
+DisputeStatusName = Annotated[str, _one_of(*DISPUTE_STATUSES)]
+# A list filter of reservation statuses (`?status=confirmed&status=pending`).
+STATUS_FILTER = {"items": {"type": "string", "enum": [s.value for s in ReservationStatus]}}

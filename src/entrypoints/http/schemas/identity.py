@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from entrypoints.http.schemas.common import Aware, Body, Id, Name, Out, Pagination
+from entrypoints.http.schemas.common import Aware, Body, Id, Name, Out, Pagination, RoleName
 
 Email = Annotated[str, Meta(min_length=3, max_length=254)]
 Password = Annotated[str, Meta(max_length=1024)]
@@ -45,7 +45,7 @@ class MembershipOut(Out):
     id: int
     slug: str
     name: str
-    role: str
+    role: RoleName
 
 
 class MeOut(Out):

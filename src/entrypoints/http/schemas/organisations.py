@@ -7,7 +7,15 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from entrypoints.http.schemas.common import Body, Bps, Name, Out, Pagination, PolicyTierBody, PolicyTierOut
+from entrypoints.http.schemas.common import (
+    Body,
+    Bps,
+    Name,
+    Out,
+    Pagination,
+    PolicyTierBody,
+    PolicyTierOut,
+)
 
 Slug = Annotated[str, Meta(min_length=1, max_length=63)]
 Zone = Annotated[str, Meta(min_length=1, max_length=64)]
@@ -98,7 +106,7 @@ class MemberOut(Out):
     user_id: int
     email: str
     name: str
-    role: str
+    role: RoleName
     joined_at: datetime | None
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from entrypoints.http.schemas.common import Body, Out, Short
+from entrypoints.http.schemas.common import Body, Out, PaymentStatusName, Short, StatusName
 
 
 class ConnectOut(Out, omit_defaults=True):
@@ -48,8 +48,8 @@ class LedgerOut(Out):
 class CheckoutStatusOut(Out):
     reservation_id: int
     reference: str
-    status: str
-    payment_status: str
+    status: StatusName
+    payment_status: PaymentStatusName
     requires_payment: bool
     can_retry_payment: bool
 

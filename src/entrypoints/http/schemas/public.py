@@ -9,11 +9,15 @@ from msgspec import Meta
 
 from entrypoints.http.schemas.common import (
     Body,
+    BookingUnitName,
+    DisputeStatusName,
     Id,
     Out,
     Pagination,
+    PaymentStatusName,
     PolicyTierOut,
     Short,
+    StatusName,
     Text,
     TimeBody,
     WhenBody,
@@ -48,7 +52,7 @@ class PublicResourceTypeOut(Out):
     payment_required: bool
     bookable: bool
     resources: list[PublicResourceOut]
-    booking_unit: str
+    booking_unit: BookingUnitName
     check_in_time: str | None  # night types
     check_out_time: str | None
     min_stay: int | None  # night and day types
@@ -100,7 +104,7 @@ class CalendarDayOut(Out, omit_defaults=True):
 class CalendarOut(Out):
     resource_type_id: int
     timezone: str
-    booking_unit: str
+    booking_unit: BookingUnitName
     days: list[CalendarDayOut]
 
 
@@ -156,8 +160,8 @@ class PaymentDataOut(Out, omit_defaults=True):
 class ReserveOut(Out, omit_defaults=True):
     reservation_id: int
     reference: str
-    status: str
-    payment_status: str
+    status: StatusName
+    payment_status: PaymentStatusName
     requires_payment: bool
     quoted_amount: int
     quoted_currency: str
@@ -185,12 +189,12 @@ class AmountOut(Out):
 
 class ManagedOut(Out):
     reference: str
-    status: str
-    payment_status: str
+    status: StatusName
+    payment_status: PaymentStatusName
     start_time: datetime
     end_time: datetime
     quantity: int
-    booking_unit: str
+    booking_unit: BookingUnitName
     check_in: date | None
     check_out: date | None
     nights: int | None
@@ -206,7 +210,7 @@ class ManagedOut(Out):
     refund_if_cancelled_now: AmountOut
     reservation_id: int
     created_at: datetime | None
-    dispute_status: str
+    dispute_status: DisputeStatusName
 
 
 class MyBookingList(Out):

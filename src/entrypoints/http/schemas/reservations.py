@@ -12,13 +12,17 @@ from entrypoints.http.schemas.common import (
     Adults,
     Aware,
     Body,
+    BookingUnitName,
     Children,
     DayCount,
+    DisputeStatusName,
     Id,
     Out,
     Pagination,
+    PaymentStatusName,
     PolicyTierOut,
     Short,
+    StatusName,
     Text,
     TimeBody,
 )
@@ -112,7 +116,7 @@ class ReservationOut(Out):
     resource_ids: list[int]
     start_time: datetime
     end_time: datetime
-    booking_unit: str
+    booking_unit: BookingUnitName
     check_in: date | None  # night types
     check_out: date | None
     nights: int | None
@@ -121,8 +125,8 @@ class ReservationOut(Out):
     adults: int | None
     children: int | None
     quantity: int
-    status: str
-    payment_status: str
+    status: StatusName
+    payment_status: PaymentStatusName
     requires_payment: bool
     customer_info: CustomerOut
     notes: str | None
@@ -142,7 +146,7 @@ class ReservationOut(Out):
     cancelled_at: datetime | None
     cancel_reason: str | None
     customer_user_id: int | None
-    dispute_status: str
+    dispute_status: DisputeStatusName
 
 
 class ReservationList(Out):
