@@ -91,3 +91,9 @@ def test_headers_read_and_answered_are_documented(document: dict[str, Any]) -> N
     )
     assert {t["name"] for t in document["tags"]} >= {t for op in ops.values() for t in op.get("tags", [])}
     assert all(t.get("description") for t in document["tags"])
+
+
+def test_the_document_is_valid_openapi(document: dict[str, Any]) -> None:
+    from openapi_spec_validator import validate
+
+    validate(document)  # raises with the first violation
