@@ -101,9 +101,16 @@ def utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
 
+class _Documented(KwargDefinition):
+    """What the OpenAPI document says of a field beyond its type (msgspec ignores it)."""
+
+    def __hash__(self) -> int:  # schema_extra is a dict, and typing hashes Annotated metadata in unions
+        return id(self)
+
+
 def _one_of(*values: str) -> KwargDefinition:
     """A string from a closed set, said as an enum in the OpenAPI document (the value stays a str)."""
-    return KwargDefinition(schema_extra={"enum": list(values)})
+    return _Documented(schema_extra={"enum": list(values)})
 
 
 StatusName = Annotated[str, _one_of(*(s.value for s in ReservationStatus))]
@@ -113,3 +120,7 @@ RoleName = Annotated[str, _one_of(*(r.value for r in Role))]
 DisputeStatusName = Annotated[str, _one_of(*DISPUTE_STATUSES)]
 # A list filter of reservation statuses (`?status=confirmed&status=pending`).
 STATUS_FILTER = {"items": {"type": "string", "enum": [s.value for s in ReservationStatus]}}
+
+# Formats the document states for strings that are addresses.
+EMAIL_FORMAT = _Documented(schema_extra={"format": "email"})
+URL_FORMAT = _Documented(schema_extra={"format": "uri"})

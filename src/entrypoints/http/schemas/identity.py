@@ -7,9 +7,9 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from entrypoints.http.schemas.common import Aware, Body, Id, Name, Out, Pagination, RoleName
+from entrypoints.http.schemas.common import EMAIL_FORMAT, Aware, Body, Id, Name, Out, Pagination, RoleName
 
-Email = Annotated[str, Meta(min_length=3, max_length=254)]
+Email = Annotated[str, Meta(min_length=3, max_length=254), EMAIL_FORMAT]
 Password = Annotated[str, Meta(max_length=1024)]
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from msgspec import UNSET, Meta, UnsetType
 
 from entrypoints.http.schemas.common import (
+    EMAIL_FORMAT,
     Body,
     Bps,
     Name,
@@ -24,7 +25,7 @@ Policy = Annotated[list[PolicyTierBody], Meta(max_length=20)]
 Hours = Annotated[int, Meta(ge=0, le=8760)]
 RoleName = Literal["owner", "admin", "staff", "viewer"]
 Locale = Literal["en", "de"]
-Email = Annotated[str, Meta(min_length=3, max_length=254)]
+Email = Annotated[str, Meta(min_length=3, max_length=254), EMAIL_FORMAT]
 Description = Annotated[str, Meta(max_length=2000)]
 BrandColor = Annotated[str, Meta(pattern="^#[0-9a-fA-F]{6}$")]
 
@@ -94,7 +95,7 @@ class OrganisationList(Out):
 
 
 class MemberBody(Body):
-    email: Annotated[str, Meta(min_length=3, max_length=254)]
+    email: Annotated[str, Meta(min_length=3, max_length=254), EMAIL_FORMAT]
     role: RoleName
 
 

@@ -8,6 +8,8 @@ from typing import Annotated
 from msgspec import Meta
 
 from entrypoints.http.schemas.common import (
+    EMAIL_FORMAT,
+    URL_FORMAT,
     Body,
     BookingUnitName,
     DisputeStatusName,
@@ -25,7 +27,7 @@ from entrypoints.http.schemas.common import (
 from entrypoints.http.schemas.reservations import QuoteOut
 
 Quantity = Annotated[int, Meta(ge=1, le=100_000)]
-Url = Annotated[str, Meta(max_length=2048)]
+Url = Annotated[str, Meta(max_length=2048), URL_FORMAT]
 
 
 class PublicOrganisationOut(Out):
@@ -243,7 +245,7 @@ class ManagedCancellationOut(Out):
 
 
 class FindBookingBody(Body):
-    email: Annotated[str, Meta(min_length=3, max_length=254)]
+    email: Annotated[str, Meta(min_length=3, max_length=254), EMAIL_FORMAT]
 
 
 class OwnerCheckoutBody(Body):

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
-from entrypoints.http.schemas.common import Body, Out, Pagination
+from entrypoints.http.schemas.common import URL_FORMAT, Body, Out, Pagination
 
-Url = Annotated[str, Meta(min_length=1, max_length=2048)]
+Url = Annotated[str, Meta(min_length=1, max_length=2048), URL_FORMAT]
 Events = Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(min_length=1, max_length=20)]
 Description = Annotated[str, Meta(max_length=500)]
 
