@@ -124,3 +124,6 @@ STATUS_FILTER = {"items": {"type": "string", "enum": [s.value for s in Reservati
 # Formats the document states for strings that are addresses.
 EMAIL_FORMAT = _Documented(schema_extra={"format": "email"})
 URL_FORMAT = _Documented(schema_extra={"format": "uri"})
+DeliveryStatusName = Annotated[str, _one_of("pending", "succeeded", "failed")]
+ConnectStatusName = Annotated[str, _one_of("onboarding_required", "pending_verification", "connected")]
+LedgerKindName = Annotated[str, _one_of("payment", "refund")]

@@ -7,11 +7,19 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from entrypoints.http.schemas.common import Body, Out, PaymentStatusName, Short, StatusName
+from entrypoints.http.schemas.common import (
+    Body,
+    ConnectStatusName,
+    LedgerKindName,
+    Out,
+    PaymentStatusName,
+    Short,
+    StatusName,
+)
 
 
 class ConnectOut(Out, omit_defaults=True):
-    status: str
+    status: ConnectStatusName
     charges_enabled: bool
     payouts_enabled: bool
     onboarding_url: str | None = None
@@ -32,7 +40,7 @@ class RefundOut(Out):
 
 
 class LedgerEntryOut(Out):
-    kind: str
+    kind: LedgerKindName
     id: int
     amount: int
     currency: str

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
-from entrypoints.http.schemas.common import URL_FORMAT, Body, Out, Pagination
+from entrypoints.http.schemas.common import URL_FORMAT, Body, DeliveryStatusName, Out, Pagination
 
 Url = Annotated[str, Meta(min_length=1, max_length=2048), URL_FORMAT]
 Events = Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(min_length=1, max_length=20)]
@@ -55,7 +55,7 @@ class DeliveryOut(Out):
     event_id: str
     event_type: str
     attempt: int
-    status: str
+    status: DeliveryStatusName
     response_status: int | None
     error: str | None
     duration_ms: int | None
