@@ -24,7 +24,7 @@ async def settle(uow: UnitOfWork, reservation: Reservation) -> None:
         if p.status in KEPT:
             status = settled_status(p.amount, refunded_for(p, refunds))
             if status != p.status:
-                await uow.payments.set_status(p.id, status)
+                await uow.payments.set_status(p.organisation_id, p.id, status)
     payments, _ = await uow.payments.of_reservation(reservation.organisation_id, reservation.id)
     reservation.settle(reservation_payment_status(reservation.payment_status, payments))
 
@@ -86,7 +86,7 @@ class Cashier:
                 Payment(0, org_id, reservation.id, amount, currency, status, kind, intent_id, session_id)
             )
         else:
-            await uow.payments.set_status(existing.id, status)
+            await uow.payments.set_status(existing.organisation_id, existing.id, status)
             payment = existing
         if not settled:
             reservation.payment_processing()
@@ -135,7 +135,7 @@ class Cashier:
         if intent_id:
             existing = await uow.payments.by_intent(reservation.organisation_id, intent_id)
             if existing is not None and existing.status == "processing":
-                await uow.payments.set_status(existing.id, "failed")
+                await uow.payments.set_status(existing.organisation_id, existing.id, "failed")
         reservation.payment_failed(self.clock.now(), reservation.quote.total, intent_id)
         await uow.reservations.update(reservation)
 

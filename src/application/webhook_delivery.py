@@ -147,7 +147,9 @@ class DeliverWebhooks:
             return  # a ping says how the endpoint answers; a switched-off endpoint stays as it is
         if outcome.succeeded:
             if endpoint.failing_since is not None:
-                await uow.webhook_endpoints.failing(endpoint.id, None, disable=False)
+                await uow.webhook_endpoints.failing(
+                    endpoint.organisation_id, endpoint.id, None, disable=False
+                )
             return
         since = endpoint.failing_since or now
         gone = outcome.status == 410
@@ -157,7 +159,7 @@ class DeliverWebhooks:
         if disable:
             why = "it answered 410 Gone" if gone else "three days of nothing but failures"
             log.warning("webhook endpoint %s switched off: %s", endpoint.id, why)
-        await uow.webhook_endpoints.failing(endpoint.id, since, disable)
+        await uow.webhook_endpoints.failing(endpoint.organisation_id, endpoint.id, since, disable)
 
 
 class PurgeDeliveries:

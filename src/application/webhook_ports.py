@@ -57,7 +57,9 @@ class WebhookEndpoints(Protocol):
         """The organisation's enabled endpoints that want this event type."""
         ...
 
-    async def failing(self, endpoint_id: int, since: datetime | None, disable: bool) -> None:
+    async def failing(
+        self, organisation_id: int, endpoint_id: int, since: datetime | None, disable: bool
+    ) -> None:
         """Failing since then (None: answering again), and switched off when `disable`."""
         ...
 

@@ -92,11 +92,17 @@ class SqlPayments(Repository):
         assert existing is not None
         return existing
 
-    async def set_status(self, payment_id: int, status: str, charge_id: str | None = None) -> None:
+    async def set_status(
+        self, organisation_id: int, payment_id: int, status: str, charge_id: str | None = None
+    ) -> None:
         values: dict[str, object] = {"status": status, "updated_at": func.now()}
         if charge_id is not None:
             values["charge_id"] = charge_id
-        await self.execute(update(payments).where(payments.c.id == payment_id).values(**values))
+        await self.execute(
+            update(payments)
+            .where(payments.c.organisation_id == organisation_id, payments.c.id == payment_id)
+            .values(**values)
+        )
 
     async def add_refund(self, organisation_id: int, reservation_id: int, refund: Refund) -> Refund | None:
         row = await self.row(

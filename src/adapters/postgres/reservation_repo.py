@@ -230,7 +230,11 @@ class SqlReservations(Repository):
         r = reservation_
         if reallocate:  # old allocations go first so the status change never re-checks them
             await self._hold_resources(r.id, [a.resource_id for a in r.allocations])
-            await self.execute(delete(alloc).where(alloc.c.reservation_id == r.id))
+            await self.execute(
+                delete(alloc).where(
+                    alloc.c.organisation_id == r.organisation_id, alloc.c.reservation_id == r.id
+                )
+            )
         values = reservation_values(r)
         await self.execute(
             update(res)
@@ -248,7 +252,11 @@ class SqlReservations(Repository):
 
     async def delete(self, organisation_id: int, reservation_id: int, now: datetime) -> None:
         await self._hold_resources(reservation_id)
-        await self.execute(delete(alloc).where(alloc.c.reservation_id == reservation_id))
+        await self.execute(
+            delete(alloc).where(
+                alloc.c.organisation_id == organisation_id, alloc.c.reservation_id == reservation_id
+            )
+        )
         await self.execute(
             update(res)
             .where(res.c.organisation_id == organisation_id, res.c.id == reservation_id)

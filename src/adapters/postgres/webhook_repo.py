@@ -101,11 +101,15 @@ class SqlWebhookEndpoints(Repository):
         )
         return [self.endpoint_of(r) for r in rows]
 
-    async def failing(self, endpoint_id: int, since: datetime | None, disable: bool) -> None:
+    async def failing(
+        self, organisation_id: int, endpoint_id: int, since: datetime | None, disable: bool
+    ) -> None:
         values: dict[str, Any] = {"failing_since": since}
         if disable:
             values |= {"enabled": False, "updated_at": func.now()}
-        await self.execute(update(ep).where(ep.c.id == endpoint_id).values(**values))
+        await self.execute(
+            update(ep).where(ep.c.organisation_id == organisation_id, ep.c.id == endpoint_id).values(**values)
+        )
 
 
 def _delivery(row: Mapping[Any, Any]) -> Delivery:

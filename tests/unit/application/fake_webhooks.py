@@ -59,7 +59,9 @@ class FakeWebhookEndpoints:
             and (event_type in e.events or ALL_EVENTS in e.events)
         ]
 
-    async def failing(self, endpoint_id: int, since: datetime | None, disable: bool) -> None:
+    async def failing(
+        self, organisation_id: int, endpoint_id: int, since: datetime | None, disable: bool
+    ) -> None:
         e = self.w.endpoints[endpoint_id]
         self.w.endpoints[endpoint_id] = replace(e, failing_since=since, enabled=e.enabled and not disable)
 

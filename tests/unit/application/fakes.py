@@ -348,7 +348,9 @@ class FakePayments:
         self.w.payments.append(made)
         return made
 
-    async def set_status(self, payment_id: int, status: str, charge_id: str | None = None) -> None:
+    async def set_status(
+        self, organisation_id: int, payment_id: int, status: str, charge_id: str | None = None
+    ) -> None:
         self.w.payments = [replace(p, status=status) if p.id == payment_id else p for p in self.w.payments]
 
     async def add_refund(self, organisation_id: int, reservation_id: int, refund: Refund) -> Refund | None:
