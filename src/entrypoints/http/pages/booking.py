@@ -4,7 +4,7 @@ after payment, and its theme; each step a plain link or form, so that a booking 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -65,7 +65,7 @@ class Place:
         return Place(Entry(slug=slug), f"/book/{slug}")
 
 
-def _guard(state: State) -> FormGuard:
+def guard_of(state: State) -> FormGuard:
     runtime: Runtime = state.runtime
     return FormGuard(runtime.settings.jwt_secret, runtime.settings.public_base_url)
 
@@ -76,7 +76,7 @@ def _bookable(front: Storefront, rt: ResourceType) -> bool:
     )
 
 
-def _choice(type_id: int | None, month: str | None, **steps: Any) -> Choice:
+def choice_of(type_id: int | None, month: str | None, **steps: Any) -> Choice:
     first_of_month = None
     if month is not None:
         try:
@@ -100,7 +100,7 @@ async def booking_page(
     words = PageWords(org.locale, org.timezone)
     types = [t for t in front.types if _bookable(front, t)]
     if place.entry.token is not None and types:
-        choice = Choice(**{**choice.__dict__, "type_id": types[0].id})
+        choice = replace(choice, type_id=types[0].id)
     rt = next((t for t in types if t.id == choice.type_id), None)
     today = datetime.now(org.tz).date()
     context: dict[str, Any] = {
@@ -114,7 +114,7 @@ async def booking_page(
         "embed": choice.embed,
         "zone": words.zone(datetime.now(org.tz)),
         "money": words.money,
-        "csrf": _guard(request.app.state).token(place.path + "/reserve"),
+        "csrf": guard_of(request.app.state).token(place.path + "/reserve"),
         "token_page": place.entry.token is not None,
     }
     if rt is not None:
@@ -134,7 +134,7 @@ async def _steps(
 ) -> None:
     type_id = None if place.entry.token is not None else rt.id
     shown = choice.month or (choice.day or choice.first or today).replace(day=1)
-    choice = Choice(**{**choice.__dict__, "month": shown})
+    choice = replace(choice, month=shown)
     first, last = month_range(shown)
     found = await cases.calendar(place.entry, first, last, type_id, None)
     context["choice"] = choice
@@ -173,7 +173,7 @@ async def reserve_from_form(
     request: Request[Any, Any, State], cases: UseCases, place: Place
 ) -> Response[Any] | Template:
     form = dict(await request.form())
-    _guard(request.app.state).check(request, form)
+    guard_of(request.app.state).check(request, form)
     choice = _form_choice(form)
     values = {k: str(form.get(k) or "") for k in ("name", "email", "phone", "notes")}
     front = await cases.storefronts.catalog(place.entry)
@@ -270,14 +270,14 @@ async def return_page(
         outcome=outcome,
         manage=manage,
         session_id=session_id,
-        csrf=_guard(request.app.state).token(place.path + "/retry"),
+        csrf=guard_of(request.app.state).token(place.path + "/retry"),
         here=f"{place.path}/return?sessionId={session_id}",
     )
 
 
 async def retry_from_form(request: Request[Any, Any, State], cases: UseCases, place: Place) -> Redirect:
     form = dict(await request.form())
-    _guard(request.app.state).check(request, form)
+    guard_of(request.app.state).check(request, form)
     session_id = str(form.get("session") or "")
     organisation_id = await cases.storefronts.organisation_id_of(place.entry, public_only=False)
     runtime: Runtime = request.app.state.runtime
@@ -321,7 +321,7 @@ class BookingPages(Controller):
         quantity: Quantity = 1,
         embed: Embed = None,
     ) -> Template:
-        choice = _choice(
+        choice = choice_of(
             type_id,
             month,
             day=day,
@@ -347,7 +347,7 @@ class BookingPages(Controller):
         quantity: Quantity = 1,
         embed: Embed = None,
     ) -> Template:
-        choice = _choice(
+        choice = choice_of(
             None, month, day=day, start=start, first=first, last=last, quantity=quantity, embed=embed == "1"
         )
         return await booking_page(request, cases, Place.of(token=token), choice)

@@ -3,6 +3,7 @@ with a confirmation step, reschedule on the same calendar as the booking page, a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -18,7 +19,17 @@ from domain.errors import DomainError, InvalidInput, RescheduleNotPossible, Retr
 from domain.status import ReservationStatus
 from domain.stays import BookingUnit
 from entrypoints.composition import Runtime, UseCases
-from entrypoints.http.pages.booking import HANDLERS, Day, Embed, First, Last, Month, Start, _choice, _guard
+from entrypoints.http.pages.booking import (
+    HANDLERS,
+    Day,
+    Embed,
+    First,
+    Last,
+    Month,
+    Start,
+    choice_of,
+    guard_of,
+)
 from entrypoints.http.pages.render import page, status_of
 from entrypoints.http.pages.selection import Choice, month_of, month_range
 from entrypoints.http.pages.words import PageWords
@@ -44,7 +55,7 @@ def _context(request: Request[Any, Any, State], token: str, found: ManagedBookin
     r, org = found.reservation, found.organisation
     words = PageWords(org.locale, org.timezone)
     base = f"/manage/{token}"
-    guard = _guard(request.app.state)
+    guard = guard_of(request.app.state)
     cancellable = r.status in (
         ReservationStatus.CONFIRMED,
         ReservationStatus.PENDING,
@@ -105,7 +116,7 @@ class ManagePages(Controller):
         self, request: Request[Any, Any, State], token: ManageToken, cases: NamedDependency[UseCases]
     ) -> Template:
         form = dict(await request.form())
-        _guard(request.app.state).check(request, form)
+        guard_of(request.app.state).check(request, form)
         found, refund = await cases.self_service.cancel(token, str(form.get("reason") or "").strip() or None)
         context = _context(request, token, found)
         words: PageWords = context["words"]
@@ -125,7 +136,7 @@ class ManagePages(Controller):
         last: Last = None,
     ) -> Template:
         found = await cases.self_service.view(token)
-        choice = _choice(
+        choice = choice_of(
             found.reservation.resource_type_id, month, day=day, start=start, first=first, last=last
         )
         return await _reschedule_page(request, cases, token, found, choice)
@@ -135,7 +146,7 @@ class ManagePages(Controller):
         self, request: Request[Any, Any, State], token: ManageToken, cases: NamedDependency[UseCases]
     ) -> Redirect | Template:
         form = dict(await request.form())
-        _guard(request.app.state).check(request, form)
+        guard_of(request.app.state).check(request, form)
         found = await cases.self_service.view(token)
         choice = _posted_choice(form, found.reservation.resource_type_id)
         rt = found.resource_type
@@ -153,7 +164,7 @@ class ManagePages(Controller):
         self, request: Request[Any, Any, State], token: ManageToken, cases: NamedDependency[UseCases]
     ) -> Redirect:
         form = dict(await request.form())
-        _guard(request.app.state).check(request, form)
+        guard_of(request.app.state).check(request, form)
         found = await cases.self_service.view(token)
         r, org = found.reservation, found.organisation
         if r.stripe_checkout_session_id is None:
@@ -202,7 +213,7 @@ async def _reschedule_page(
     shown = choice.month or (
         choice.day or choice.first or found.reservation.start_time.astimezone(org.tz).date()
     ).replace(day=1)
-    choice = Choice(**{**choice.__dict__, "month": shown})
+    choice = replace(choice, month=shown)
     base = context["base"] + "/reschedule"
     found_month = await cases.calendar(entry, *month_range(shown), rt.id, None)
     context["month"] = month_of(found_month, choice, rt, today, base, words.month(shown), words.weekdays())
