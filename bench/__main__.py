@@ -16,11 +16,12 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 
-from bench import adversarial, load
+from bench import adversarial, load, wrk
 from bench.seed import Shop, add_future, add_history, create_shop
 from bench.server import BenchServer, fresh_database
 
@@ -76,14 +77,59 @@ def reserve_request(shop: Shop, starts: list[datetime]) -> load.RequestMaker:
     return make
 
 
-def measure(name: str, port: int, make: load.RequestMaker, concurrency: int, seconds: float) -> load.Result:
-    result = asyncio.run(load.run(name, HOST, port, make, concurrency, duration=seconds))
+DRIVER = wrk.available()  # wrk when installed (make bench installs it where it may), else bench.load
+
+
+def measure(
+    name: str, port: int, make: load.RequestMaker, concurrency: int, seconds: float, distinct: int = 1
+) -> Any:
+    """`distinct`: how many different requests `make` makes (wrk cycles through them)."""
+    if DRIVER is not None:
+        result: Any = wrk.run(name, HOST, port, make, concurrency, seconds, distinct)
+    else:
+        result = asyncio.run(load.run(name, HOST, port, make, concurrency, duration=seconds))
     print(
         f"  {name:<34} c={concurrency:<3} {result.throughput:8.1f} req/s  p50 {result.p50:7.2f} ms  "
         f"p99 {result.p99:7.2f} ms  statuses {dict(result.statuses)}",
         flush=True,
     )
     return result
+
+
+def database_floor(url: str, concurrency: int, seconds: float) -> dict[str, float]:
+    """Bare asyncpg round trips (SELECT 1), no HTTP: what one trip to PostgreSQL costs by itself."""
+
+    async def go() -> tuple[int, list[float], float]:
+        conns = [await asyncpg.connect(url) for _ in range(concurrency)]
+        latencies: list[float] = []
+        began = time.perf_counter()
+        stop = began + seconds
+
+        async def loop(conn: asyncpg.Connection) -> None:
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                await conn.fetchval("SELECT 1")
+                latencies.append(time.perf_counter() - t)
+
+        try:
+            await asyncio.gather(*(loop(c) for c in conns))
+        finally:
+            for c in conns:
+                await c.close()
+        return len(latencies), latencies, time.perf_counter() - began
+
+    count, latencies, elapsed = asyncio.run(go())
+    latencies.sort()
+    figure = {
+        "throughput": round(count / elapsed, 1),
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 3),
+    }
+    print(
+        f"  floor asyncpg SELECT 1 (no HTTP)    c={concurrency:<3} {figure['throughput']:8.1f} trips/s  p50 {figure['p50_ms']} ms",
+        flush=True,
+    )
+    return figure
 
 
 def count_overbooked(url: str) -> int:
@@ -114,7 +160,9 @@ def main() -> None:
         "workers": args.workers,
         "cpus": os.cpu_count(),
         "database": "PostgreSQL " + server.postgres_version(),
+        "load_generator": wrk.version(DRIVER) if DRIVER else "python (bench.load)",
     }
+    print(f"Load generator: {report['load_generator']}", flush=True)
     try:
         print(
             f"Seeding: 20 resources, {args.history} past and {args.future} future reservations ...",
@@ -133,6 +181,13 @@ def main() -> None:
             c: measure("ceiling GET /ready (1 round trip)", server.port, lambda _: ready, c, seconds)
             for c in (1, 32)
         }
+        # The floors under the ceiling: an HTTP answer without the database, a round trip without HTTP.
+        health = load.get("/health", HOST)
+        floor_http = {
+            c: measure("floor GET /health (no database)", server.port, lambda _: health, c, seconds)
+            for c in (1, 32)
+        }
+        floor_db = {c: database_floor(url, c, seconds) for c in (1, 32)}
         avail = {
             c: measure("public availability", server.port, availability_request(shop, day), c, seconds)
             for c in (1, 32)
@@ -144,7 +199,12 @@ def main() -> None:
         base = (datetime.now(UTC) + timedelta(days=150)).replace(minute=0, second=0, microsecond=0)
         starts = [base + timedelta(hours=h) for h in range(24 * 200)]
         reserve = measure(
-            "public reserve (distinct free slots)", server.port, reserve_request(shop, starts), 32, seconds
+            "public reserve (distinct free slots)",
+            server.port,
+            reserve_request(shop, starts),
+            32,
+            seconds,
+            distinct=len(starts),
         )
         used = reserve.count
         assert used < len(starts), "not enough distinct slots for the reserve phase"
@@ -237,6 +297,8 @@ def main() -> None:
     report.update(
         {
             "ceiling": {c: row(r, None) for c, r in ceiling.items()},
+            "floor_http_no_database": {c: row(r, ceiling[c]) for c, r in floor_http.items()},
+            "floor_database_round_trip": floor_db,
             "availability": {c: row(r, ceiling[c]) for c, r in avail.items()},
             "calendar_month": {c: row(r, ceiling[c]) for c, r in calendar.items()},
             "reserve_c32": row(reserve, ceiling[32]),
@@ -286,6 +348,14 @@ def print_table(report: dict[str, object]) -> None:
     for conc in (1, 32):
         print(
             f"| ceiling: GET /ready, c={conc} | {c[conc]['throughput']} | {c[conc]['p50_ms']} | {c[conc]['p99_ms']} | 100 % |"
+        )
+    fh, fd = report["floor_http_no_database"], report["floor_database_round_trip"]  # type: ignore[index]
+    for conc in (1, 32):
+        print(
+            f"| floor: GET /health (no database), c={conc} | {fh[conc]['throughput']} | {fh[conc]['p50_ms']} | {fh[conc]['p99_ms']} | {fh[conc]['ratio_of_ceiling'] * 100:.0f} % |"
+        )
+        print(
+            f"| floor: asyncpg SELECT 1 (no HTTP), c={conc} | {fd[conc]['throughput']} | {fd[conc]['p50_ms']} | {fd[conc]['p99_ms']} | |"
         )
     for conc in (1, 32):
         print(
