@@ -51,7 +51,10 @@ def _when_text(found: ManagedBooking, words: PageWords) -> str:
     return words.span(r.start_time, r.end_time)
 
 
-def _context(request: Request[Any, Any, State], token: str, found: ManagedBooking) -> dict[str, Any]:
+def _context(
+    request: Request[Any, Any, State], token: str, found: ManagedBooking
+) -> tuple[PageWords, dict[str, Any]]:
+    """The page's language, and what the manage templates show."""
     r, org = found.reservation, found.organisation
     words = PageWords(org.locale, org.timezone)
     base = f"/manage/{token}"
@@ -61,8 +64,7 @@ def _context(request: Request[Any, Any, State], token: str, found: ManagedBookin
         ReservationStatus.PENDING,
         ReservationStatus.PENDING_PAYMENT,
     )
-    return {
-        "words": words,
+    return words, {
         "organisation": org,
         "r": r,
         "rt": found.resource_type,
@@ -101,15 +103,15 @@ class ManagePages(Controller):
         embed: Embed = None,
     ) -> Template:
         found = await cases.self_service.view(token)
-        context = _context(request, token, found)
-        return page("manage.html", context["words"], booked=booked == "1", moved=moved == "1", **context)
+        words, context = _context(request, token, found)
+        return page("manage.html", words, booked=booked == "1", moved=moved == "1", **context)
 
     @get("/cancel", opt={"rate_limit": "PUBLIC_MANAGE"})
     async def confirm_cancel(
         self, request: Request[Any, Any, State], token: ManageToken, cases: NamedDependency[UseCases]
     ) -> Template:
-        context = _context(request, token, await cases.self_service.view(token))
-        return page("cancel.html", context["words"], **context)
+        words, context = _context(request, token, await cases.self_service.view(token))
+        return page("cancel.html", words, **context)
 
     @post("/cancel", opt={"rate_limit": "PUBLIC_MANAGE"}, status_code=200)
     async def cancel(
@@ -118,8 +120,7 @@ class ManagePages(Controller):
         form = dict(await request.form())
         guard_of(request.app.state).check(request, form)
         found, refund = await cases.self_service.cancel(token, str(form.get("reason") or "").strip() or None)
-        context = _context(request, token, found)
-        words: PageWords = context["words"]
+        words, context = _context(request, token, found)
         refunded = words.money(refund.amount, refund.currency) if refund.amount else None
         return page("manage.html", words, cancelled=True, refunded=refunded, **context)
 
@@ -203,8 +204,7 @@ async def _reschedule_page(
     choice: Choice,
     refused: DomainError | None = None,
 ) -> Template:
-    context = _context(request, token, found)
-    words: PageWords = context["words"]
+    words, context = _context(request, token, found)
     rt, org = found.resource_type, found.organisation
     if rt is None:
         raise InvalidInput("this booking cannot be moved here", "startTime")

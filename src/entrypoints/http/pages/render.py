@@ -23,7 +23,6 @@ template_config = TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine
 
 
 def page(name: str, language: PageWords, status: int = 200, **context: Any) -> Template:
-    context.pop("words", None)
     return Template(
         template_name=name,
         context={"t": language, "locale": language.locale, "v": ASSET_VERSION, **context},
