@@ -49,6 +49,8 @@ def receiving(script: list[int] | None = None) -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            if len(body) < int(self.headers.get("content-length", "0")):
+                return  # the sender died mid-request (a killed worker): nothing was delivered or answered
             with receiver.lock:
                 status = receiver.script.pop(0) if receiver.script else 200
                 receiver.received.append(
