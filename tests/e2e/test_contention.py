@@ -3,11 +3,14 @@ never answer 5xx and never overbook (defect 10)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import httpx
 import pytest
 
@@ -95,3 +98,65 @@ def test_capacity_changes_bookings_and_cancellations_never_answer_5xx(
         room["id"],
     )[0][0]
     assert overbooked == 0
+
+
+def test_a_capacity_1_booking_waits_only_for_an_overlapping_writer(
+    client: httpx.Client, database_url: str
+) -> None:
+    """An uncommitted holding of 10:00-11:00 on a capacity-1 resource: 11:00-12:00 is booked at once (no
+    day lock serialises the day's other times), 10:00-11:00 waits for it and loses once it commits."""
+    owner = with_organisation(client)
+    rt = owner.resource_type(weeklyHours=WEEK)
+    room = owner.resource(rt["id"])["id"]
+    day = (datetime.now(UTC) + timedelta(days=70)).replace(hour=10, minute=0, second=0, microsecond=0)
+
+    def at(hours: float) -> str:
+        return (day + timedelta(hours=hours)).isoformat()
+
+    loop = asyncio.new_event_loop()
+    holder = loop.run_until_complete(asyncpg.connect(database_url))
+    try:
+        loop.run_until_complete(holder.execute("BEGIN"))
+        block = loop.run_until_complete(
+            holder.fetchval(
+                "INSERT INTO resource_blocks (organisation_id, resource_id, start_time, end_time, reason)"
+                " VALUES ($1, $2, $3, $4, 'held open by the test') RETURNING id",
+                owner.organisation_id,
+                room,
+                day,
+                day + timedelta(hours=1),
+            )
+        )
+        loop.run_until_complete(
+            holder.execute(
+                "INSERT INTO reservation_allocations (organisation_id, block_id, resource_id, quantity,"
+                " occupied_from, occupied_until) VALUES ($1, $2, $3, 1, $4, $5)",
+                owner.organisation_id,
+                block,
+                room,
+                day,
+                day + timedelta(hours=1),
+            )
+        )
+        began = time.monotonic()
+        next_hour = owner.post(
+            "/api/reservations", json={"resourceId": room, "startTime": at(1), "endTime": at(2)}
+        )
+        took = time.monotonic() - began
+        assert next_hour.status_code == 201, next_hour.text
+        assert took < 2.5, f"the next hour waited {took:.1f} s for an uncommitted booking it does not overlap"
+        with ThreadPoolExecutor(1) as pool:
+            overlapping = pool.submit(
+                owner.post,
+                "/api/reservations",
+                json={"resourceId": room, "startTime": at(0), "endTime": at(1)},
+            )
+            time.sleep(1)
+            assert not overlapping.done(), "an overlapping booking did not wait for the uncommitted one"
+            loop.run_until_complete(holder.execute("COMMIT"))
+            answer = overlapping.result(timeout=30)
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["code"] == "SLOT_UNAVAILABLE"
+    finally:
+        loop.run_until_complete(holder.close())
+        loop.close()
