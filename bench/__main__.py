@@ -2,8 +2,9 @@
 
 Starts `booking serve` on a fresh database, seeds an organisation (20 resources, 50,000 past and 2,000 future
 reservations), then measures from this process: the one-round-trip ceiling (/ready), public availability,
-the month calendar (31 days, one read), public reserve, a 200-client race for the last unit, and availability with 1,000 versus 100,000 past
-reservations. Every figure of one run comes from the same machine state, so the ratios are what to read.
+the month calendar (31 days, one read), public reserve (on distinct free slots of 20 resources, and on the
+consecutive hours of one capacity-1 resource), a 200-client race for the last unit, and availability with
+1,000 versus 100,000 past reservations. Every figure of one run comes from the same machine state, so the ratios are what to read.
 """
 
 from __future__ import annotations
@@ -81,16 +82,24 @@ DRIVER = wrk.available()  # wrk when installed (make bench installs it where it 
 
 
 def measure(
-    name: str, port: int, make: load.RequestMaker, concurrency: int, seconds: float, distinct: int = 1
+    name: str,
+    server: BenchServer,
+    make: load.RequestMaker,
+    concurrency: int,
+    seconds: float,
+    distinct: int = 1,
 ) -> Any:
-    """`distinct`: how many different requests `make` makes (wrk cycles through them)."""
+    """`distinct`: how many different requests `make` makes (wrk cycles through them). The server's own CPU
+    time per request is measured beside: what the server process spends, apart from PostgreSQL and the load."""
+    port, cpu = server.port, server.cpu_seconds()
     if DRIVER is not None:
         result: Any = wrk.run(name, HOST, port, make, concurrency, seconds, distinct)
     else:
         result = asyncio.run(load.run(name, HOST, port, make, concurrency, duration=seconds))
+    result.server_cpu_ms = round((server.cpu_seconds() - cpu) * 1000 / max(1, result.count), 3)
     print(
         f"  {name:<34} c={concurrency:<3} {result.throughput:8.1f} req/s  p50 {result.p50:7.2f} ms  "
-        f"p99 {result.p99:7.2f} ms  statuses {dict(result.statuses)}",
+        f"p99 {result.p99:7.2f} ms  server CPU {result.server_cpu_ms:.3f} ms/req  statuses {dict(result.statuses)}",
         flush=True,
     )
     return result
@@ -178,29 +187,30 @@ def main() -> None:
         print("Measuring:", flush=True)
         ready = load.get("/ready", HOST)
         ceiling = {
-            c: measure("ceiling GET /ready (1 round trip)", server.port, lambda _: ready, c, seconds)
+            c: measure("ceiling GET /ready (1 round trip)", server, lambda _: ready, c, seconds)
             for c in (1, 32)
         }
         # The floors under the ceiling: an HTTP answer without the database, a round trip without HTTP.
         health = load.get("/health", HOST)
         floor_http = {
-            c: measure("floor GET /health (no database)", server.port, lambda _: health, c, seconds)
+            c: measure("floor GET /health (no database)", server, lambda _: health, c, seconds)
             for c in (1, 32)
         }
         floor_db = {c: database_floor(url, c, seconds) for c in (1, 32)}
         avail = {
-            c: measure("public availability", server.port, availability_request(shop, day), c, seconds)
+            c: measure("public availability", server, availability_request(shop, day), c, seconds)
             for c in (1, 32)
         }
         month_end = (first_future + timedelta(days=31)).date().isoformat()  # 30 days of 24 slots each
         month = calendar_request(shop, first_future.date().isoformat(), month_end)
-        calendar = {c: measure("public calendar, a month", server.port, month, c, seconds) for c in (1, 32)}
+        calendar = {c: measure("public calendar, a month", server, month, c, seconds) for c in (1, 32)}
 
         base = (datetime.now(UTC) + timedelta(days=150)).replace(minute=0, second=0, microsecond=0)
-        starts = [base + timedelta(hours=h) for h in range(24 * 200)]
+        hours = [base + timedelta(hours=h) for h in range(24 * 210)]  # up to 360 days ahead (365 allowed)
+        starts = hours + hours  # then each hour again: 2 of its 20 resources, never 2 requests at once
         reserve = measure(
             "public reserve (distinct free slots)",
-            server.port,
+            server,
             reserve_request(shop, starts),
             32,
             seconds,
@@ -208,6 +218,17 @@ def main() -> None:
         )
         used = reserve.count
         assert used < len(starts), "not enough distinct slots for the reserve phase"
+        # One capacity-1 resource, its consecutive hours: the case a per-resource-and-day lock would serialise.
+        single = create_shop(server.url, resources=1)
+        reserve_one = measure(
+            "public reserve, 1 resource, next hours",
+            server,
+            reserve_request(single, hours),
+            32,
+            seconds,
+            distinct=len(hours),
+        )
+        assert reserve_one.count < len(hours), "not enough distinct hours for the one-resource phase"
 
         race_start = base - timedelta(days=5)
         with httpx.Client(
@@ -250,9 +271,7 @@ def main() -> None:
         for _ in range(3):
             for name, which in (("small", small_shop), ("large", large_shop)):
                 label = f"availability, {which.history:,} past"
-                rounds[name].append(
-                    measure(label, server.port, availability_request(which, day), 1, seconds / 2)
-                )
+                rounds[name].append(measure(label, server, availability_request(which, day), 1, seconds / 2))
         small = sorted(rounds["small"], key=lambda r: r.p50)[1]  # the median round of each
         large = sorted(rounds["large"], key=lambda r: r.p50)[1]
 
@@ -292,6 +311,7 @@ def main() -> None:
             "requests": r.count,
             "statuses": dict(r.statuses),
             "ratio_of_ceiling": round(r.throughput / ref.throughput, 3) if ref else None,
+            "server_cpu_ms_per_request": getattr(r, "server_cpu_ms", None),
         }
 
     report.update(
@@ -302,6 +322,7 @@ def main() -> None:
             "availability": {c: row(r, ceiling[c]) for c, r in avail.items()},
             "calendar_month": {c: row(r, ceiling[c]) for c, r in calendar.items()},
             "reserve_c32": row(reserve, ceiling[32]),
+            "reserve_one_resource_c32": row(reserve_one, ceiling[32]),
             "race": {
                 "clients": 200,
                 "successes": winners,
@@ -336,54 +357,43 @@ def main() -> None:
 
 
 def print_table(report: dict[str, object]) -> None:
-    c = report["ceiling"]  # type: ignore[index]
-    a = report["availability"]  # type: ignore[index]
-    r = report["reserve_c32"]  # type: ignore[index]
-    g = report["growth"]  # type: ignore[index]
-    race = report["race"]  # type: ignore[index]
+    def line(label: str, f: dict[str, Any], ratio: str | None = None) -> None:
+        share = ratio if ratio is not None else f"{f['ratio_of_ceiling'] * 100:.0f} %"
+        cpu = f.get("server_cpu_ms_per_request")
+        print(
+            f"| {label} | {f['throughput']} | {f['p50_ms']} | {f['p99_ms']} | {share} | {'' if cpu is None else cpu} |"
+        )
+
+    r: Any = report
     print(
-        f"\n| measurement ({report['workers']} worker(s), {report['cpus']} CPUs, {report['database']}) | req/s | p50 ms | p99 ms | of ceiling |"
+        f"\n| measurement ({r['workers']} worker(s), {r['cpus']} CPUs, {r['database']}) | req/s | p50 ms | p99 ms"
+        " | of ceiling | server CPU ms/req |"
     )
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|")
     for conc in (1, 32):
-        print(
-            f"| ceiling: GET /ready, c={conc} | {c[conc]['throughput']} | {c[conc]['p50_ms']} | {c[conc]['p99_ms']} | 100 % |"
-        )
-    fh, fd = report["floor_http_no_database"], report["floor_database_round_trip"]  # type: ignore[index]
+        line(f"ceiling: GET /ready, c={conc}", r["ceiling"][conc], "100 %")
     for conc in (1, 32):
-        print(
-            f"| floor: GET /health (no database), c={conc} | {fh[conc]['throughput']} | {fh[conc]['p50_ms']} | {fh[conc]['p99_ms']} | {fh[conc]['ratio_of_ceiling'] * 100:.0f} % |"
-        )
-        print(
-            f"| floor: asyncpg SELECT 1 (no HTTP), c={conc} | {fd[conc]['throughput']} | {fd[conc]['p50_ms']} | {fd[conc]['p99_ms']} | |"
-        )
+        line(f"floor: GET /health (no database), c={conc}", r["floor_http_no_database"][conc])
+        line(f"floor: asyncpg SELECT 1 (no HTTP), c={conc}", r["floor_database_round_trip"][conc], "")
     for conc in (1, 32):
-        print(
-            f"| public availability, c={conc} | {a[conc]['throughput']} | {a[conc]['p50_ms']} | {a[conc]['p99_ms']} | {a[conc]['ratio_of_ceiling'] * 100:.0f} % |"
-        )
-    m = report["calendar_month"]  # type: ignore[index]
+        line(f"public availability, c={conc}", r["availability"][conc])
     for conc in (1, 32):
-        print(
-            f"| public calendar, 31 days, c={conc} | {m[conc]['throughput']} | {m[conc]['p50_ms']} | {m[conc]['p99_ms']} | {m[conc]['ratio_of_ceiling'] * 100:.0f} % |"
-        )
+        line(f"public calendar, 31 days, c={conc}", r["calendar_month"][conc])
+    line("public reserve, distinct slots, c=32", r["reserve_c32"])
+    line("public reserve, one capacity-1 resource, consecutive hours, c=32", r["reserve_one_resource_c32"])
+    race, g, adv = r["race"], r["growth"], r["adversarial"]
     print(
-        f"| public reserve, distinct slots, c=32 | {r['throughput']} | {r['p50_ms']} | {r['p99_ms']} | {r['ratio_of_ceiling'] * 100:.0f} % |"
+        f"| race: 200 clients, last unit | {race['successes']} success | | {race['duration_ms']} ms total | | |"
     )
     print(
-        f"| race: 200 clients, last unit | {race['successes']} success | | {race['duration_ms']} ms total | |"
+        f"| growth: availability p50, 1k vs 100k past | | {g['p50_1k_ms']} / {g['p50_100k_ms']} | ratio {g['ratio']} | | |"
     )
-    print(
-        f"| growth: availability p50, 1k vs 100k past | | {g['p50_1k_ms']} / {g['p50_100k_ms']} | ratio {g['ratio']} | |"
-    )
-    adv = report["adversarial"]  # type: ignore[index]
-    print(
-        f"| adversarial availability (721 slots, 3,500 bookings), 4 in flight | {adv['request']['throughput']} | {adv['request']['p50_ms']} | {adv['request']['p99_ms']} | |"
-    )
+    line("adversarial availability (721 slots, 3,500 bookings), 4 in flight", adv["request"], "")
     for name, v in adv["victims"].items():
         print(
-            f"| {name}, calm / under attack | | {v['calm']['p50_ms']} / {v['under_attack']['p50_ms']} | {v['calm']['p99_ms']} / {v['under_attack']['p99_ms']} | |"
+            f"| {name}, calm / under attack | | {v['calm']['p50_ms']} / {v['under_attack']['p50_ms']} | {v['calm']['p99_ms']} / {v['under_attack']['p99_ms']} | | |"
         )
-    print(f"| overbooked instants | {report['overbooked']} | | | |")
+    print(f"| overbooked instants | {r['overbooked']} | | | | |")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,21 @@ class BenchServer:
                 time.sleep(0.2)
         raise RuntimeError("the server did not become ready")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) of the server's processes so far: its process group, workers included."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[2]) == self.process.pid:  # its process group: `booking serve` leads its own
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
     def postgres_version(self) -> str:
         async def version() -> str:
             conn = await asyncpg.connect(self.database_url)
